@@ -1,0 +1,26 @@
+"""Configuration from the environment (a .env file is read if present)."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """The settings the app needs, each with an embedded default."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    default_db = "sqlite:///" + str(Path(instance_path) / "finder.db")
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or default_db,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "GEOCODER": os.environ.get("GEOCODER") or "offline",
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT") or None,
+        "TILE_URL": os.environ.get("TILE_URL") or None,
+        "DATA_DIR": Path(os.environ.get("FINDER_DATA_DIR") or PROJECT_ROOT / "data"),
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,106 @@
+"""CAR T products, their indications and the ages their labels allow."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from finder.domain.errors import UnknownReference
+
+Population = Literal["adult", "pediatric"]
+POPULATIONS: tuple[Population, ...] = ("adult", "pediatric")
+ADULT_AGE_YEARS = 18
+
+
+@dataclass(frozen=True)
+class AgeRange:
+    """The ages a label allows for one indication; max_years None means no upper limit."""
+
+    indication: str
+    min_years: int
+    max_years: int | None
+    note: str = ""
+
+    def admits(self, population: Population) -> bool:
+        """Whether anyone of the population falls inside the label's ages."""
+        if population == "pediatric":
+            return self.min_years < ADULT_AGE_YEARS
+        return self.max_years is None or self.max_years >= ADULT_AGE_YEARS
+
+
+@dataclass(frozen=True)
+class Product:
+    """One approved CAR T product."""
+
+    id: str
+    name: str
+    generic: str
+    maker: str
+    target: str
+    ages: tuple[AgeRange, ...]
+    infusion_days: tuple[int, ...] = (1,)
+
+    @property
+    def indications(self) -> tuple[str, ...]:
+        return tuple(age.indication for age in self.ages)
+
+    def treats(self, indication: str | None, population: Population | None) -> bool:
+        """Whether the label covers this indication (any if None) for this population."""
+        return any(
+            (indication is None or age.indication == indication)
+            and (population is None or age.admits(population))
+            for age in self.ages
+        )
+
+
+@dataclass(frozen=True)
+class ProductCatalog:
+    """The products and indication codes the service knows, in display order."""
+
+    products: tuple[Product, ...]
+    indications: Mapping[str, str]
+
+    def get(self, product_id: str) -> Product:
+        for product in self.products:
+            if product.id == product_id:
+                return product
+        known = ", ".join(p.id for p in self.products)
+        raise UnknownReference(
+            f"Unknown product. Known products: {known}.", fields={"product": "unknown product"}
+        )
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.products)
+
+    def check_indication(self, code: str) -> str:
+        if code not in self.indications:
+            known = ", ".join(self.indications)
+            raise UnknownReference(
+                f"Unknown indication. Known indications: {known}.",
+                fields={"indication": "unknown indication"},
+            )
+        return code
+
+    def eligible(
+        self, product: str | None, indication: str | None, population: Population | None
+    ) -> tuple[str, ...]:
+        """Ids of the products that fit the requested product, indication and population."""
+        chosen: Iterable[Product] = [self.get(product)] if product else self.products
+        return tuple(p.id for p in chosen if p.treats(indication, population))
+
+
+def product_catalog_from_mapping(data: Mapping[str, Any]) -> ProductCatalog:
+    """Build the catalog from the parsed products data file."""
+    products = tuple(
+        Product(
+            id=item["id"],
+            name=item["name"],
+            generic=item["generic"],
+            maker=item["maker"],
+            target=item["target"],
+            ages=tuple(AgeRange(**age) for age in item["ages"]),
+            infusion_days=tuple(item.get("infusion_days", (1,))),
+        )
+        for item in data["products"]
+    )
+    return ProductCatalog(products=products, indications=dict(data["indications"]))

@@ -1,0 +1,1 @@
+"""The web layer: the JSON API, error answers and the request log."""

@@ -1,0 +1,102 @@
+"""Every error as JSON `{"error", "message", "fields"?, "candidates"?}`; never a trace to users."""
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from finder.domain.errors import DomainError, UnknownReference
+from finder.geocoding import (
+    AmbiguousPlace,
+    GeocoderUnavailable,
+    GeocodingError,
+    InvalidQuery,
+    PlaceNotFound,
+)
+
+log = logging.getLogger(__name__)
+
+
+class BadRequest(Exception):
+    """A malformed request: a parameter missing, of the wrong type, or not allowed."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: dict[str, str] | None = None,
+    candidates: list[dict[str, Any]] | None = None,
+) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    if candidates is not None:
+        body["candidates"] = candidates
+    return jsonify(body), status
+
+
+def place_json(place: Any, query: str | None = None) -> dict[str, Any]:
+    body = {
+        "lat": round(place.lat, 6),
+        "lon": round(place.lon, 6),
+        "precision": place.precision,
+        "label": place.label,
+        "state": place.state,
+    }
+    return {"query": query, **body} if query is not None else body
+
+
+def register(app: Flask) -> None:
+    """Map each error family to its status code."""
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(error: BadRequest) -> tuple[Response, int]:
+        return error_response(400, "bad_request", error.message, fields=error.fields)
+
+    @app.errorhandler(UnknownReference)
+    def _unknown(error: UnknownReference) -> tuple[Response, int]:
+        if error.fields:
+            return error_response(400, "bad_request", error.message, fields=error.fields)
+        return error_response(404, "not_found", error.message)
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> tuple[Response, int]:
+        status = 400 if error.fields else 422
+        return error_response(status, error.code, error.message, fields=error.fields)
+
+    @app.errorhandler(GeocodingError)
+    def _geocoding(error: GeocodingError) -> tuple[Response, int]:
+        if isinstance(error, InvalidQuery):
+            return error_response(400, "invalid_location", error.message, fields={"q": "invalid"})
+        if isinstance(error, AmbiguousPlace):
+            candidates = [place_json(p) for p in error.candidates]
+            return error_response(422, "ambiguous_location", error.message, candidates=candidates)
+        if isinstance(error, PlaceNotFound):
+            code = "outside_us" if error.reason == "outside_us" else "location_not_found"
+            return error_response(422, code, error.message)
+        if isinstance(error, GeocoderUnavailable):
+            return error_response(503, "geocoder_unavailable", error.message)
+        return error_response(422, "location_not_found", error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[Response, int]:
+        status = error.code or 500
+        return error_response(status, _slug(error.name), error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        # The path only: query strings may hold a patient's address.
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", "_").replace("'", "")

@@ -1,0 +1,182 @@
+"""The OpenAPI 3.1 document, generated from the declared operations and their parameters."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from finder.web.operations import Operation
+
+_STRING = {"type": "string"}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_STRINGS = {"type": "array", "items": _STRING}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": _STRING,
+            "message": _STRING,
+            "fields": {"type": "object", "additionalProperties": _STRING},
+            "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}},
+        },
+    },
+    "Place": {
+        "type": "object",
+        "required": ["lat", "lon", "precision", "label", "state"],
+        "properties": {
+            "query": _STRING,
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "precision": {"enum": ["address", "zip", "city", "state"]},
+            "label": _STRING,
+            "state": _STRING,
+        },
+    },
+    "Center": {
+        "type": "object",
+        "required": [
+            "id", "name", "address", "phone", "website", "lat", "lon", "timezone",
+            "products", "indications", "populations",
+        ],
+        "properties": {
+            "id": _STRING,
+            "name": _STRING,
+            "address": {
+                "type": "object",
+                "required": ["street", "city", "state", "zip"],
+                "properties": {k: _STRING for k in ("street", "city", "state", "zip")},
+            },
+            "phone": _STRING,
+            "website": _STRING,
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "timezone": _STRING,
+            "products": _STRINGS,
+            "indications": _STRINGS,
+            "populations": _STRINGS,
+            "source": _STRING,
+            "verified_on": _NULLABLE_STRING,
+        },
+    },  # fmt: skip
+    "RankedCenter": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Center"},
+            {
+                "type": "object",
+                "required": [
+                    "distance_km", "distance_mi", "drive_minutes", "drivable", "within_proximity",
+                ],
+                "properties": {
+                    "distance_km": {"type": "number", "minimum": 0},
+                    "distance_mi": {"type": "number", "minimum": 0},
+                    "drive_minutes": {"type": ["integer", "null"], "minimum": 0},
+                    "drivable": {"type": "boolean"},
+                    "within_proximity": {"type": "boolean"},
+                    "borderline": {"type": "boolean"},
+                },
+            },
+        ]
+    },  # fmt: skip
+    "Rule": {
+        "type": "object",
+        "required": [
+            "id", "label", "stay_radius_minutes", "stay_days", "no_driving_days", "source",
+            "effective",
+        ],
+        "properties": {
+            "id": _STRING,
+            "label": _STRING,
+            "stay_radius_minutes": {"type": "integer"},
+            "stay_days": {"type": "integer"},
+            "no_driving_days": {"type": "integer"},
+            "source": _STRING,
+            "effective": {"type": ["string", "null"], "format": "date"},
+        },
+    },  # fmt: skip
+    "CenterSearch": {
+        "type": "object",
+        "required": ["origin", "rule", "results"],
+        "properties": {
+            "origin": {"$ref": "#/components/schemas/Place"},
+            "rule": {"$ref": "#/components/schemas/Rule"},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/RankedCenter"}},
+        },
+    },
+    "RuleList": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}},
+    "Product": {
+        "type": "object",
+        "required": ["id", "name", "generic", "maker", "target", "indications", "ages"],
+        "properties": {
+            "id": _STRING,
+            "name": _STRING,
+            "generic": _STRING,
+            "maker": _STRING,
+            "target": _STRING,
+            "indications": _STRINGS,
+            "ages": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "indication": _STRING,
+                        "min_years": {"type": "integer"},
+                        "max_years": {"type": ["integer", "null"]},
+                        "note": _STRING,
+                    },
+                },
+            },
+            "infusion_days": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+    "ProductList": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+    "OpenAPI": {"type": "object"},
+}
+
+_STATUS_TEXT = {200: "OK", 400: "Malformed request", 404: "Not found", 422: "Unusable input"}
+
+
+def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": _STRING}
+            for name in op.path_params
+        ] + [
+            {
+                "name": p.name,
+                "in": "query",
+                "required": p.required,
+                "description": p.description,
+                "schema": p.schema(),
+            }
+            for p in op.query
+        ]
+        paths.setdefault(op.path, {})[op.method] = {
+            "summary": op.summary,
+            "operationId": op.method + op.path.replace("/", "_").replace("{", "").replace("}", ""),
+            "parameters": parameters,
+            "security": [] if op.public else [{"bearer": []}],
+            "responses": {
+                str(status): {
+                    "description": _STATUS_TEXT.get(status, "Response"),
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+                    },
+                }
+                for status, schema in op.responses.items()
+            },
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "CAR T center finder",
+            "version": "1",
+            "description": "Certified CAR T treatment centers ranked by the proximity-stay rule.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

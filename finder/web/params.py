@@ -1,0 +1,90 @@
+"""Query parameters declared once: parsed and checked here, described in the OpenAPI document."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from finder.web.errors import BadRequest
+
+Choices = Callable[[], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str = "string"  # string | integer | number
+    description: str = ""
+    required: bool = False
+    choices: Choices | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int = 200
+    default: Any = None
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": self.kind}
+        if self.choices is not None:
+            schema["enum"] = list(self.choices())
+        if self.kind == "string":
+            schema["maxLength"] = self.max_length
+            if self.required:
+                schema["minLength"] = 1
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+
+def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str, Any]:
+    """The typed values, or BadRequest naming every bad parameter."""
+    known = {p.name for p in params}
+    problems = {name: "unknown parameter" for name in args if name not in known}
+    values: dict[str, Any] = {}
+    for param in params:
+        raw = args.getlist(param.name)
+        if len(raw) > 1:
+            problems[param.name] = "give it once"
+            continue
+        text = raw[0].strip() if raw else ""
+        if not text:
+            if param.required:
+                problems[param.name] = "required"
+            values[param.name] = param.default
+            continue
+        try:
+            values[param.name] = _convert(param, text)
+        except ValueError as error:
+            problems[param.name] = str(error)
+    if problems:
+        raise BadRequest(_sentence(problems), fields=problems)
+    return values
+
+
+def _convert(param: Param, text: str) -> Any:
+    if len(text) > param.max_length:
+        raise ValueError(f"at most {param.max_length} characters")
+    if param.choices is not None and text not in param.choices():
+        raise ValueError("one of " + ", ".join(param.choices()))
+    if param.kind == "string":
+        return text
+    try:
+        number = int(text) if param.kind == "integer" else float(text)
+    except ValueError:
+        raise ValueError(f"must be {'a whole number' if param.kind == 'integer' else 'a number'}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("must be a finite number")
+    if param.minimum is not None and number < param.minimum:
+        raise ValueError(f"must be at least {param.minimum:g}")
+    if param.maximum is not None and number > param.maximum:
+        raise ValueError(f"must be at most {param.maximum:g}")
+    return number
+
+
+def _sentence(problems: Mapping[str, str]) -> str:
+    listed = "; ".join(f"{name}: {problem}" for name, problem in sorted(problems.items()))
+    return f"Check the request parameters ({listed})."
