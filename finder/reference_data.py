@@ -32,7 +32,7 @@ def read_centers_csv(path: Path, catalog: ProductCatalog) -> list[Center]:
     except UnicodeDecodeError:
         raise InvalidCenterFile([f"{path}: not UTF-8 text"]) from None
     except csv.Error as error:
-        raise InvalidCenterFile([f"line {error.args[-1] if error.args else '?'}: {error}"]) from None
+        raise InvalidCenterFile([f"line {reader.line_num}: {error}"]) from None
     return parse_centers(rows, catalog)
 
 

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from finder.app import create_app
+from finder.storage import db
 from finder.storage.migrate import upgrade
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,7 +38,7 @@ def postgres_database() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - any failure means no server to test on
+    except Exception as error:
         admin.dispose()
         missing("PostgreSQL", str(error).splitlines()[0])
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
@@ -63,6 +64,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def make_app(database_url: str, tmp_path: Path):
     """An app factory on the test database, the schema migrated, no centers loaded."""
+    made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
         config = {
@@ -74,10 +76,13 @@ def make_app(database_url: str, tmp_path: Path):
         }
         app = create_app(config)
         app.instance_path = str(tmp_path / "instance")
+        made.append(app)
         return app
 
     upgrade(database_url)
-    return make
+    yield make
+    for app in made:
+        db.engine(app).dispose()
 
 
 @pytest.fixture

@@ -173,10 +173,7 @@ def test_large_random_catalog_matches_the_exact_definition():
         origin = (rng.uniform(25.0, 49.0), rng.uniform(-124.0, -67.0))
         fast = index.rank(*origin, US_2025, SearchFilters(limit=25, max_minutes=300))
         exact = sorted(
-            (
-                type(fast[0])(c, reach_between(origin, c, US_2025))
-                for c in centers
-            ),
+            (type(fast[0])(c, reach_between(origin, c, US_2025)) for c in centers),
             key=order_key,
         )
         exact = [r for r in exact if r.reach.drive_minutes <= 300][:25]

@@ -36,10 +36,9 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_remove_session)
 
 
-def engine() -> Engine:
-    factory: sessionmaker[Session] = current_app.extensions[_EXTENSION]
-    bound = factory.kw["bind"]
-    assert isinstance(bound, Engine)
+def engine(app: Flask | None = None) -> Engine:
+    factory: sessionmaker[Session] = (app or current_app).extensions[_EXTENSION]
+    bound: Engine = factory.kw["bind"]
     return bound
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from finder.domain.products import POPULATIONS
 from finder.domain.ranking import DEFAULT_LIMIT, MAX_LIMIT, SearchFilters
@@ -12,7 +12,7 @@ from finder.web.errors import place_json
 from finder.web.openapi import openapi_document
 from finder.web.operations import OperationTable
 from finder.web.params import Param, parse_query
-from finder.web.shapes import center_json, product_json, rule_json, ranked_json
+from finder.web.shapes import center_json, product_json, ranked_json, rule_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 operations = OperationTable(api)
@@ -70,7 +70,11 @@ def centers() -> Response:
         limit=values["limit"],
     )
     result = search_centers(
-        values["near"], filters, values["rule"], geocoder=current_geocoder(), catalog=current_catalog()
+        values["near"],
+        filters,
+        values["rule"],
+        geocoder=current_geocoder(),
+        catalog=current_catalog(),
     )
     body: dict[str, Any] = {
         "origin": place_json(result.origin, values["near"]),

@@ -35,8 +35,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Center": {
         "type": "object",
         "required": [
-            "id", "name", "address", "phone", "website", "lat", "lon", "timezone",
-            "products", "indications", "populations",
+            "id",
+            "name",
+            "address",
+            "phone",
+            "website",
+            "lat",
+            "lon",
+            "timezone",
+            "products",
+            "indications",
+            "populations",
         ],
         "properties": {
             "id": _STRING,
@@ -57,14 +66,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "source": _STRING,
             "verified_on": _NULLABLE_STRING,
         },
-    },  # fmt: skip
+    },
     "RankedCenter": {
         "allOf": [
             {"$ref": "#/components/schemas/Center"},
             {
                 "type": "object",
                 "required": [
-                    "distance_km", "distance_mi", "drive_minutes", "drivable", "within_proximity",
+                    "distance_km",
+                    "distance_mi",
+                    "drive_minutes",
+                    "drivable",
+                    "within_proximity",
                 ],
                 "properties": {
                     "distance_km": {"type": "number", "minimum": 0},
@@ -76,11 +89,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
         ]
-    },  # fmt: skip
+    },
     "Rule": {
         "type": "object",
         "required": [
-            "id", "label", "stay_radius_minutes", "stay_days", "no_driving_days", "source",
+            "id",
+            "label",
+            "stay_radius_minutes",
+            "stay_days",
+            "no_driving_days",
+            "source",
             "effective",
         ],
         "properties": {
@@ -92,7 +110,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "source": _STRING,
             "effective": {"type": ["string", "null"], "format": "date"},
         },
-    },  # fmt: skip
+    },
     "CenterSearch": {
         "type": "object",
         "required": ["origin", "rule", "results"],

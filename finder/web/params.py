@@ -75,7 +75,9 @@ def _convert(param: Param, text: str) -> Any:
     try:
         number = int(text) if param.kind == "integer" else float(text)
     except ValueError:
-        raise ValueError(f"must be {'a whole number' if param.kind == 'integer' else 'a number'}") from None
+        raise ValueError(
+            f"must be {'a whole number' if param.kind == 'integer' else 'a number'}"
+        ) from None
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError("must be a finite number")
     if param.minimum is not None and number < param.minimum:

@@ -1,0 +1,112 @@
+"""Ranked search speed: the center index against a naive geodesic loop, in the same run.
+
+Prints medians over repeated searches from many US origins, for the real centers list and for
+100,000 synthetic centers. Run: .venv/bin/python bench/search_speed.py [--synthetic N]
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geopy.distance import geodesic
+
+from finder.config import PROJECT_ROOT
+from finder.domain.centers import Address, Center
+from finder.domain.drive_model import DEFAULT_ROAD_MODEL
+from finder.domain.ranking import CenterIndex, SearchFilters
+from finder.domain.road_network import connected_by_road, land_mass
+from finder.reference_data import read_centers_csv, read_products, read_rules
+
+DATA = PROJECT_ROOT / "data"
+RULE = read_rules(DATA).get(None)
+PRODUCTS = read_products(DATA)
+FILTERS = SearchFilters(limit=20)
+
+
+def naive_rank(origin: tuple[float, float], centers: list[Center]) -> list[tuple]:
+    """The obvious way: one geopy geodesic per center, then sort everything."""
+    origin_mass = land_mass(*origin)
+    rows = []
+    for center in centers:
+        km = geodesic(origin, (center.lat, center.lon)).km
+        road = connected_by_road(origin_mass, land_mass(center.lat, center.lon))
+        minutes = DEFAULT_ROAD_MODEL.drive_minutes(km) if road else None
+        within = RULE.within_proximity(minutes)
+        rows.append((not within, minutes if minutes is not None else float("inf"), km, center.id))
+    rows.sort()
+    return rows[: FILTERS.limit]
+
+
+def origins(count: int, seed: int = 1) -> list[tuple[float, float]]:
+    rng = random.Random(seed)
+    return [(rng.uniform(26.0, 48.5), rng.uniform(-123.0, -70.0)) for _ in range(count)]
+
+
+def synthetic_centers(count: int, seed: int = 2) -> list[Center]:
+    rng = random.Random(seed)
+    products = PRODUCTS.ids
+    centers = []
+    for i in range(count):
+        lat, lon = rng.uniform(25.0, 49.0), rng.uniform(-124.0, -67.0)
+        chosen = tuple(p for p in products if rng.random() < 0.7) or ("yescarta",)
+        centers.append(
+            Center(
+                id=f"synthetic-{i}", name=f"Synthetic {i}", address=Address("", "", "TX", "00000"),
+                lat=lat, lon=lon, phone="", website="", timezone="America/Chicago",
+                products=chosen, indications=("LBCL", "MM"), populations=("adult",),
+                source="synthetic", verified_on=None,
+            )
+        )  # fmt: skip
+    return centers
+
+
+def median_ms(run, items) -> float:
+    times = []
+    for item in items:
+        start = time.perf_counter()
+        run(item)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times)
+
+
+def compare(label: str, centers: list[Center], searches: int, naive_searches: int) -> None:
+    start = time.perf_counter()
+    index = CenterIndex(centers, PRODUCTS)
+    build_ms = (time.perf_counter() - start) * 1000.0
+    points = origins(searches)
+    for point in points[:5]:  # warm-up
+        index.rank(*point, RULE, FILTERS)
+    fast = median_ms(lambda p: index.rank(*p, RULE, FILTERS), points)
+    slow = median_ms(lambda p: naive_rank(p, centers), points[:naive_searches])
+    same = all(
+        [r.center.id for r in index.rank(*p, RULE, FILTERS)]
+        == [row[3] for row in naive_rank(p, centers)]
+        for p in points[:naive_searches]
+    )
+    print(
+        f"{label:<28} {len(centers):>8} {build_ms:>10.1f} {fast:>12.3f} {slow:>12.3f} "
+        f"{slow / fast:>8.1f}x  {'same' if same else 'DIFFERENT'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--synthetic", type=int, default=100_000)
+    args = parser.parse_args()
+    real = read_centers_csv(DATA / "centers.csv", PRODUCTS)
+    print(f"ranked search, top {FILTERS.limit}, rule {RULE.id}; times are medians in ms")
+    print(
+        f"{'catalog':<28} {'centers':>8} {'build ms':>10} {'index ms':>12} {'naive ms':>12} "
+        f"{'speed-up':>9}  order"
+    )
+    compare("real centers (data/)", real, searches=500, naive_searches=100)
+    compare("synthetic", synthetic_centers(args.synthetic), searches=200, naive_searches=3)
+
+
+if __name__ == "__main__":
+    main()
