@@ -94,6 +94,55 @@ def compare(label: str, centers: list[Center], searches: int, naive_searches: in
     )
 
 
+def full_search(real: list[Center]) -> None:
+    """Geocode plus rank in-process, and the same through the Flask API on SQLite."""
+    import tempfile
+
+    from finder.app import create_app
+    from finder.catalog import Catalog
+    from finder.cli import load_centers_file
+    from finder.geocoding import OfflineGeocoder, warm_up
+    from finder.search import search_centers
+    from finder.storage.migrate import upgrade
+
+    warm_up()
+    catalog = Catalog(PRODUCTS, read_rules(DATA), CenterIndex(real, PRODUCTS))
+    geocoder = OfflineGeocoder()
+    queries = [
+        "02115",
+        "Houston, TX",
+        "450 Brookline Ave, Boston, MA 02215",
+        "Denver CO",
+        "98109",
+        "Rochester, MN",
+        "Honolulu HI",
+        "San Juan, PR",
+        "60637",
+        "Nashville, TN",
+    ]
+
+    def run(query: str) -> None:
+        search_centers(query, FILTERS, None, geocoder=geocoder, catalog=catalog)
+
+    for query in queries:
+        run(query)
+    in_process = median_ms(run, queries * 50)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        upgrade(url)
+        app = create_app({"DATABASE_URL": url})
+        with app.app_context():
+            load_centers_file(DATA / "centers.csv")
+        client = app.test_client()
+        client.get("/api/v1/centers", query_string={"near": "02115"})
+        api = median_ms(
+            lambda q: client.get("/api/v1/centers", query_string={"near": q}), queries * 20
+        )
+    print()
+    print(f"full search, geocode + rank, in-process (real list):   {in_process:7.3f} ms median")
+    print(f"GET /api/v1/centers through Flask and SQLite (real list): {api:5.3f} ms median")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--synthetic", type=int, default=100_000)
@@ -106,6 +155,7 @@ def main() -> None:
     )
     compare("real centers (data/)", real, searches=500, naive_searches=100)
     compare("synthetic", synthetic_centers(args.synthetic), searches=200, naive_searches=3)
+    full_search(real)
 
 
 if __name__ == "__main__":

@@ -96,7 +96,8 @@ def serve(host: str, port: int, workers: int) -> None:
         "--workers", str(workers),
         "--access-logfile", "-",
         "--access-logformat", GUNICORN_ACCESS_FORMAT,
-        "finder.app:create_app()",
+        "--preload",
+        "finder.wsgi:app",
     ]  # fmt: skip
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 

@@ -21,8 +21,8 @@ from finder.geocoding import (
     Place,
     PlaceNotFound,
     get_geocoder,
+    online,
 )
-from finder.geocoding import online
 
 offline = OfflineGeocoder()
 

@@ -3,7 +3,7 @@
 import functools
 import gc
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +17,11 @@ from finder.geocoding.regions import STATE_NAMES
 _list_all: Callable[[], list[dict[str, Any]]] = zipcodes.list_all
 
 Point = tuple[float, float]
-# (display name, lat, lon, number of ZIPs): one row per (city key, state), kept as a plain
-# tuple because the index holds ~38,000 of them and must build in a fraction of a second.
-_CityRow = tuple[str, float, float, int]
+# Per (city key, state), as a plain list because the index holds ~38,000 of them and must build
+# in a fraction of a second: [name, named by a primary city, ZIP count, tier, lat sum, lon sum,
+# points]. Points come from the best tier seen: 0 = active STANDARD ZIPs naming the city first,
+# 1 = active STANDARD ZIPs accepting the name, 2 = any ZIP with coordinates, 3 = none yet.
+_Tally = list[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +63,8 @@ class Gazetteer:
     """Every lookup the offline geocoder needs, built once per process."""
 
     zip_records: Mapping[str, Mapping[str, Any]]
-    city_rows: Mapping[tuple[str, str], _CityRow]
-    states_by_city: Mapping[str, tuple[str, ...]]
+    city_tallies: Mapping[tuple[str, str], _Tally]
+    states_by_city: Mapping[str, Sequence[str]]
     states: Mapping[str, State]
 
     def zip_area(self, zip_code: str) -> ZipArea | None:
@@ -70,15 +72,25 @@ class Gazetteer:
         record = self.zip_records.get(zip_code)
         return None if record is None else _zip_area(record)
 
+    def knows_city(self, key: str, state: str | None) -> bool:
+        """Tell whether a city name key exists in `state`, or in any state if it is None."""
+        if state is None:
+            return any(self.city(key, known) for known in self.states_by_city.get(key, ()))
+        return self.city(key, state) is not None
+
     def city(self, key: str, state: str) -> City | None:
-        """Return the city with name key `key` in `state`, if the USPS knows one."""
-        row = self.city_rows.get((key, state))
-        return None if row is None else City(row[0], state, row[1], row[2], row[3])
+        """Return the city with name key `key` in `state`, if the USPS knows one with a location."""
+        tally = self.city_tallies.get((key, state))
+        if tally is None or not tally[6]:
+            return None
+        lat, lon = round(tally[4] / tally[6], 5), round(tally[5] / tally[6], 5)
+        return City(tally[0], state, lat, lon, tally[2])
 
     def cities_named(self, key: str) -> tuple[City, ...]:
         """Return the cities with name key `key` in every state, those with most ZIPs first."""
-        rows = ((state, self.city_rows[key, state]) for state in self.states_by_city.get(key, ()))
-        return tuple(City(row[0], state, row[1], row[2], row[3]) for state, row in rows)
+        found = [self.city(key, state) for state in self.states_by_city.get(key, ())]
+        located = [city for city in found if city is not None]
+        return tuple(sorted(located, key=lambda city: (-city.zip_count, city.state)))
 
 
 _build_lock = threading.Lock()
@@ -103,8 +115,9 @@ def _build_gazetteer() -> Gazetteer:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which otherwise doubles the build time by rescanning
-    the ~100,000 containers the build creates; the build itself creates no cycles."""
+    """Pause the cyclic garbage collector while the gazetteer builds, halving the build time."""
+    # Otherwise each collection rescans the ~100,000 containers the build has already made;
+    # the build creates no reference cycles, so nothing is left for the collector to find.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -117,16 +130,14 @@ def _collector_paused() -> Iterator[None]:
 def build_gazetteer(records: Iterable[Mapping[str, Any]]) -> Gazetteer:
     """Index `zipcodes`-shaped records by ZIP, by (city key, state) and by city key."""
     zip_records: dict[str, Mapping[str, Any]] = {}
-    # Per (key, state): [name, named by a primary city, ZIP count, tier, lat sum, lon sum, n].
-    # Points come from the best tier seen: 0 = active STANDARD ZIPs naming the city first,
-    # 1 = active STANDARD ZIPs accepting the name, 2 = any ZIP with coordinates.
-    tallies: dict[tuple[str, str], list[Any]] = {}
-    state_sums: dict[str, list[float]] = {code: [0.0, 0.0, 0.0] for code in STATE_NAMES}
+    tallies: dict[tuple[str, str], _Tally] = {}
+    states_by_city: dict[str, list[str]] = {}
+    state_sums = {code: [0.0, 0.0, 0] for code in STATE_NAMES}
     keys: dict[str, str] = {}
     for record in records:
         zip_records[record["zip_code"]] = record
         state = record["state"]
-        if state not in STATE_NAMES:
+        if state not in state_sums:
             continue
         lat, lon = float(record["lat"] or 0), float(record["long"] or 0)
         located = lat != 0 or lon != 0
@@ -136,50 +147,41 @@ def build_gazetteer(records: Iterable[Mapping[str, Any]]) -> Gazetteer:
             sums[0] += lat
             sums[1] += lon
             sums[2] += 1
-        seen: set[str] = set()
-        for rank, name in enumerate((record["city"], *record["acceptable_cities"])):
-            key = keys.get(name) or keys.setdefault(name, key_of(name))
+        names = record["acceptable_cities"]
+        names = [record["city"], *names] if names else [record["city"]]
+        seen = set()
+        for rank, name in enumerate(names):
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = key_of(name)
             if key in seen:
                 continue
             seen.add(key)
             tally = tallies.get((key, state))
             if tally is None:
                 tally = tallies[key, state] = [name, rank == 0, 0, 3, 0.0, 0.0, 0]
+                states_by_city.setdefault(key, []).append(state)
             elif rank == 0 and not tally[1]:
                 tally[0], tally[1] = name, True
             tally[2] += 1
-            if not located:
-                continue
-            tier = 0 if standard and rank == 0 else 1 if standard else 2
-            if tier < tally[3]:
-                tally[3:] = [tier, lat, lon, 1]
-            elif tier == tally[3]:
-                tally[4] += lat
-                tally[5] += lon
-                tally[6] += 1
-    city_rows = {
-        key: (tally[0], round(tally[4] / tally[6], 5), round(tally[5] / tally[6], 5), tally[2])
-        for key, tally in tallies.items()
-        if tally[6]
-    }
+            if located:
+                tier = (0 if rank == 0 else 1) if standard else 2
+                if tier < tally[3]:
+                    tally[3:] = [tier, lat, lon, 1]
+                elif tier == tally[3]:
+                    tally[4] += lat
+                    tally[5] += lon
+                    tally[6] += 1
     return Gazetteer(
         zip_records=zip_records,
-        city_rows=city_rows,
-        states_by_city=_states_by_city(city_rows),
+        city_tallies=tallies,
+        states_by_city=states_by_city,
         states={
             code: State(code, STATE_NAMES[code], round(lat / n, 5), round(lon / n, 5))
             for code, (lat, lon, n) in state_sums.items()
             if n
         },
     )
-
-
-def _states_by_city(city_rows: Mapping[tuple[str, str], _CityRow]) -> dict[str, tuple[str, ...]]:
-    """Map each city key to the states having it, those where it has most ZIPs first."""
-    found: dict[str, list[tuple[int, str]]] = {}
-    for (key, state), row in city_rows.items():
-        found.setdefault(key, []).append((-row[3], state))
-    return {key: tuple(state for _, state in sorted(pairs)) for key, pairs in found.items()}
 
 
 def _zip_area(record: Mapping[str, Any]) -> ZipArea:

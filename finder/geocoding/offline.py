@@ -42,12 +42,7 @@ class OfflineGeocoder:
         if _CANADIAN_POSTCODE.search(text):
             raise PlaceNotFound(reason="outside_us")
 
-        def is_city(key: str, state: str | None) -> bool:
-            if state is None:
-                return key in gazetteer.states_by_city
-            return (key, state) in gazetteer.city_rows
-
-        for parts in readings(text, is_city=is_city):
+        for parts in readings(text, is_city=gazetteer.knows_city):
             place = _place(gazetteer, parts)
             if place is not None:
                 return place
