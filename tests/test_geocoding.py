@@ -454,7 +454,9 @@ def test_online_geocoder_without_fallback_reports_the_service_unavailable(
 ) -> None:
     monkeypatch.setattr(FakeService, "answer", geopy.exc.GeocoderUnavailable("down"))
     monkeypatch.setattr(online, "Nominatim", FakeService)
-    geocoder = online.nominatim(user_agent="tests", min_delay_seconds=0.0, fallback=None)
+    geocoder = online.online_geocoder(
+        "nominatim", user_agent="tests", min_delay_seconds=0.0, fallback=None
+    )
     with pytest.raises(GeocoderUnavailable) as caught:
         geocoder.geocode("450 Brookline Ave, Boston, MA")
     assert "Brookline" not in caught.value.message

@@ -3,7 +3,7 @@
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,53 +146,44 @@ def _state_of_zip(zip_code: str | None) -> str | None:
     return None if area is None else state_code(None, area.state)
 
 
-def nominatim(
-    *,
-    user_agent: str | None = None,
-    timeout: float = 5.0,
-    min_delay_seconds: float = 1.0,
-    cache_size: int = 1024,
-    fallback: Geocoder | None = None,
-) -> OnlineGeocoder:
-    """Return an OpenStreetMap Nominatim adapter; its usage policy demands a user agent."""
-    if not user_agent:
-        raise ValueError("The nominatim geocoder needs a user_agent naming this application.")
-    return OnlineGeocoder(
-        Nominatim(user_agent=user_agent, timeout=timeout),
-        name="nominatim",
+@dataclass(frozen=True)
+class _Service:
+    """How to build and read one geopy service."""
+
+    make: Callable[..., Any]
+    read: AnswerReader
+    options: Mapping[str, Any]
+    needs_user_agent: bool = False
+
+
+# Built through lambdas so that the geopy class is looked up when an adapter is made.
+SERVICES: dict[str, _Service] = {
+    "nominatim": _Service(
+        make=lambda **settings: Nominatim(**settings),
         read=read_nominatim,
         options={
             "exactly_one": True,
             "addressdetails": True,
             "country_codes": [code for code in COVERED_COUNTRIES if len(code) == 2],
         },
-        min_delay_seconds=min_delay_seconds,
-        cache_size=cache_size,
-        fallback=fallback,
-    )
-
-
-def photon(
-    *,
-    user_agent: str | None = None,
-    timeout: float = 5.0,
-    min_delay_seconds: float = 1.0,
-    cache_size: int = 1024,
-    fallback: Geocoder | None = None,
-) -> OnlineGeocoder:
-    """Return a Photon adapter; Photon cannot be limited to a country, so answers are checked."""
-    return OnlineGeocoder(
-        Photon(user_agent=user_agent, timeout=timeout),
-        name="photon",
+        needs_user_agent=True,  # its usage policy demands one
+    ),
+    # Photon and ArcGIS cannot be limited to a country, so their answers are checked.
+    "photon": _Service(
+        make=lambda **settings: Photon(**settings),
         read=read_photon,
         options={"exactly_one": True, "language": "en"},
-        min_delay_seconds=min_delay_seconds,
-        cache_size=cache_size,
-        fallback=fallback,
-    )
+    ),
+    "arcgis": _Service(
+        make=lambda **settings: ArcGIS(**settings),
+        read=read_arcgis,
+        options={"exactly_one": True, "out_fields": "*"},
+    ),
+}
 
 
-def arcgis(
+def online_geocoder(
+    name: str,
     *,
     user_agent: str | None = None,
     timeout: float = 5.0,
@@ -200,12 +191,15 @@ def arcgis(
     cache_size: int = 1024,
     fallback: Geocoder | None = None,
 ) -> OnlineGeocoder:
-    """Return an ArcGIS World Geocoder adapter; answers outside the US are refused afterwards."""
+    """Return the adapter for the geopy service called `name`."""
+    service = SERVICES[name]
+    if service.needs_user_agent and not user_agent:
+        raise ValueError(f"The {name} geocoder needs a user_agent naming this application.")
     return OnlineGeocoder(
-        ArcGIS(user_agent=user_agent, timeout=timeout),
-        name="arcgis",
-        read=read_arcgis,
-        options={"exactly_one": True, "out_fields": "*"},
+        service.make(user_agent=user_agent, timeout=timeout),
+        name=name,
+        read=service.read,
+        options=dict(service.options),
         min_delay_seconds=min_delay_seconds,
         cache_size=cache_size,
         fallback=fallback,

@@ -25,8 +25,8 @@ def get_geocoder(
     # Imported here so that the offline default never pays for importing geopy's services.
     from finder.geocoding import online
 
-    build = {"nominatim": online.nominatim, "photon": online.photon, "arcgis": online.arcgis}
-    return build[chosen](
+    return online.online_geocoder(
+        chosen,
         user_agent=user_agent,
         timeout=timeout,
         min_delay_seconds=min_delay_seconds,
