@@ -8,8 +8,9 @@ from finder import config
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.storage import db
-from finder.web import errors, request_log
+from finder.web import errors, i18n, request_log
 from finder.web.api import api
+from finder.web.pages import pages
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -49,7 +50,9 @@ def register_web(app: Flask) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     errors.register(app)
     request_log.register(app)
+    i18n.init_app(app)
     app.register_blueprint(api)
+    app.register_blueprint(pages)
 
 
 def register_commands(app: Flask) -> None:

@@ -87,6 +87,13 @@ def land_masses(lats: "np.typing.ArrayLike", lons: "np.typing.ArrayLike") -> lis
     ]
 
 
+def land_mass_bounds(name: str) -> tuple[float, float, float, float] | None:
+    """The bounding box of an island land mass; None for the mainland and Alaska."""
+    if name in (MAINLAND, "alaska"):
+        return None
+    return next(bounds for mass, bounds in _LAND_MASSES if mass == name)
+
+
 def connected_by_road(a: str, b: str) -> bool:
     """Whether a drive between two land masses exists."""
     return a == b

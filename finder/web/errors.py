@@ -3,7 +3,8 @@
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from finder.domain.errors import DomainError, UnknownReference
@@ -87,15 +88,43 @@ def register(app: Flask) -> None:
         return error_response(422, "location_not_found", error.message)
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[Response, int]:
+    def _http(error: HTTPException) -> tuple[Response | str, int]:
         status = error.code or 500
+        if wants_html():
+            return error_page(status, error.name, error.description or error.name)
         return error_response(status, _slug(error.name), error.description or error.name)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[Response, int]:
+    def _unexpected(error: Exception) -> tuple[Response | str, int]:
         # The path only: query strings may hold a patient's address.
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+        message = "Something went wrong on our side."
+        if wants_html():
+            return error_page(500, "Server error", message)
+        return error_response(500, "internal_error", message)
+
+
+def wants_html() -> bool:
+    """Pages answer errors in HTML, the API and JSON clients in JSON."""
+    if request.path.startswith("/api/"):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best != "application/json"
+
+
+def error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    from finder.web.i18n import LANGUAGE_NAMES
+    from finder.web.pages import switch_language
+
+    page = render_template(
+        "error.html",
+        title=title,
+        message=message,
+        locale=str(get_locale()),
+        languages=LANGUAGE_NAMES,
+        switch_language=switch_language,
+    )
+    return page, status
 
 
 def _slug(name: str) -> str:

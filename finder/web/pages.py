@@ -1,0 +1,194 @@
+"""The patient-facing search page: a form, the ranked list, and the map."""
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import format_date, get_locale, gettext, ngettext
+
+from finder.config import PROJECT_ROOT
+from finder.domain.errors import DomainError
+from finder.domain.ranking import RankedCenter, SearchFilters
+from finder.domain.stay_plan import StayPlan
+from finder.extensions import current_catalog, current_geocoder
+from finder.geocoding import AmbiguousPlace, GeocodingError
+from finder.maps import MapAssets
+from finder.results_page import results_page
+from finder.web.api import SEARCH
+from finder.web.errors import BadRequest
+from finder.web.i18n import LANGUAGE_NAMES
+from finder.web.params import Param, parse_query
+
+pages = Blueprint("pages", __name__)
+PAGE_LIMIT = 50
+FORM = (
+    Param("near", description="Where the patient lives."),
+    *(p for p in SEARCH if p.name not in ("near", "limit")),
+    Param("limit", kind="integer", minimum=1, maximum=200, default=PAGE_LIMIT),
+    Param("lang"),
+)
+
+
+@pages.get("/")
+def search() -> tuple[str, int]:
+    """The form, and the results when `near` is given."""
+    context: dict[str, Any] = {"form": {}, "page": None, "error": None, "candidates": []}
+    try:
+        values = parse_query(FORM, request.args)
+    except BadRequest as error:
+        context["error"] = gettext("Some choices were not understood; check the form.")
+        context["form"] = {k: v for k, v in request.args.items() if k != "near"}
+        return _render(context, status_fields=error.fields), 400
+    context["form"] = values
+    if values["near"]:
+        try:
+            context["page"] = results_page(
+                values["near"],
+                SearchFilters(
+                    product=values["product"],
+                    indication=values["indication"],
+                    population=values["population"],
+                    max_minutes=values["max_minutes"],
+                    limit=values["limit"],
+                ),
+                values["rule"],
+                geocoder=current_geocoder(),
+                catalog=current_catalog(),
+                today=date.today(),
+                describe=describe,
+                assets=_assets(),
+                land_path=PROJECT_ROOT / "static" / "basemap" / "us-land.geojson",
+                tile_url=current_app.config["TILE_URL"],
+                zone_label=gettext("Within 2 hours by road (estimate)"),
+            )
+        except AmbiguousPlace as error:
+            context["error"] = gettext(
+                "More than one place has that name. Choose one, or add the state or ZIP code."
+            )
+            context["candidates"] = error.candidates
+        except GeocodingError as error:
+            context["error"] = _location_message(error)
+        except DomainError:
+            context["error"] = gettext("Some choices were not understood; check the form.")
+    return _render(context), 422 if context["error"] else 200
+
+
+def _render(context: dict[str, Any], status_fields: dict[str, str] | None = None) -> str:
+    catalog = current_catalog()
+    return render_template(
+        "search.html",
+        **context,
+        field_errors=status_fields or {},
+        products=catalog.products.products,
+        indications=catalog.products.indications,
+        rules=catalog.rules.rules,
+        default_rule=catalog.rules.default_id,
+        languages=LANGUAGE_NAMES,
+        locale=str(get_locale()),
+        switch_language=switch_language,
+        plain_language=plain_language,
+        drive_text=drive_text,
+    )
+
+
+def _assets() -> MapAssets:
+    return MapAssets(
+        leaflet_js=url_for("static", filename="vendor/leaflet/leaflet.js"),
+        leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
+        basemap_geojson=url_for("static", filename="basemap/us-states.geojson"),
+    )
+
+
+def switch_language(lang: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return url_for("pages.search", **args)
+
+
+def _location_message(error: GeocodingError) -> str:
+    reason = getattr(error, "reason", None)
+    if reason == "outside_us":
+        return gettext("Only places in the United States and its territories can be searched.")
+    if type(error).__name__ == "InvalidQuery":
+        return gettext("Enter a ZIP code, a city and state, or a street address.")
+    return gettext(
+        "We could not find that place. Check the spelling, or try a ZIP code or a city and state."
+    )
+
+
+def drive_text(ranked: RankedCenter) -> str:
+    reach = ranked.reach
+    if reach.drive_minutes is None:
+        return gettext("no road connects")
+    minutes = round(reach.drive_minutes)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return ngettext("about %(num)d minute", "about %(num)d minutes", minutes)
+    return gettext("about %(hours)d h %(minutes)02d min", hours=hours, minutes=rest)
+
+
+def plain_language(ranked: RankedCenter, plan: StayPlan) -> list[str]:
+    """What the rule means for this patient and center, with dates for the example infusion."""
+    hours = plan.rule.stay_radius_minutes // 60
+    dates = {
+        "hours": hours,
+        "day": format_date(plan.first_infusion, "long"),
+        "stay_until": format_date(plan.stay_until, "long"),
+        "no_driving_until": format_date(plan.no_driving_until, "long"),
+        "stay_day": (plan.stay_until - plan.first_infusion).days,
+        "drive_day": (plan.no_driving_until - plan.first_infusion).days,
+    }
+    if plan.within_proximity:
+        lines = [
+            gettext(
+                "You could stay at home: it is within %(hours)d hours of the center by road. "
+                "After an infusion on %(day)s you would stay within %(hours)d hours of the "
+                "center until %(stay_until)s (day %(stay_day)d) and not drive until "
+                "%(no_driving_until)s (day %(drive_day)d).",
+                **dates,
+            )
+        ]
+    elif ranked.reach.drivable:
+        lines = [
+            gettext(
+                "Your home is more than %(hours)d hours away by road: you would need lodging "
+                "within %(hours)d hours of the center, and a caregiver, from an infusion on "
+                "%(day)s until %(stay_until)s (day %(stay_day)d), and not drive until "
+                "%(no_driving_until)s (day %(drive_day)d).",
+                **dates,
+            )
+        ]
+    else:
+        lines = [
+            gettext(
+                "No road connects your home to this center: you would travel there and stay "
+                "within %(hours)d hours of it, with a caregiver, from an infusion on %(day)s "
+                "until %(stay_until)s (day %(stay_day)d), and not drive until "
+                "%(no_driving_until)s (day %(drive_day)d).",
+                **dates,
+            )
+        ]
+    if ranked.reach.borderline:
+        lines.append(
+            gettext(
+                "The drive time is an estimate close to the %(hours)d-hour limit: "
+                "confirm with the center.",
+                hours=hours,
+            )
+        )
+    return lines
+
+
+def describe(ranked: RankedCenter, plan: StayPlan) -> list[str]:
+    """The popup lines of a center on the map."""
+    center = ranked.center
+    lines = [
+        f"{center.address.city}, {center.address.state}",
+        gettext("%(miles).0f miles, %(drive)s", miles=ranked.reach.distance_mi,
+                drive=drive_text(ranked)),
+        gettext("You could stay at home") if plan.within_proximity
+        else gettext("Lodging near the center needed"),
+    ]  # fmt: skip
+    if center.phone:
+        lines.append(center.phone)
+    return lines
