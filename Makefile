@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean translations
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ test: lint
 bench: install
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/startup_time.py
+	$(BIN)/python bench/page_render.py
 
 clean:
 	rm -rf $(VENV) instance test-output
+
+# After changing a translatable string: refresh the catalogue, translate, then compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations

@@ -74,8 +74,8 @@ cp "$P/axe-core/package/axe.min.js" "$P/axe-core/package/LICENSE" \
    "$P/axe-core/package/LICENSE-3RD-PARTY.txt" "$VENDOR/axe-core/"
 
 # --- Basemap: us-atlas states-10m (TopoJSON) -> GeoJSON ------------------------------------
-rm -rf "$BASEMAP"
-mkdir -p "$BASEMAP"
+mkdir -p "$BASEMAP"   # other files the app may keep here are left alone
+rm -f "$BASEMAP/us-states.geojson" "$BASEMAP/us-land.geojson" "$BASEMAP/LICENSE"
 cp "$P/us-atlas/package/LICENSE" "$BASEMAP/LICENSE"
 cat > "$WORK/convert.js" <<'EOF'
 // node convert.js TOPOJSON_CLIENT_JS STATES_10M_JSON OUT_DIR DECIMALS

@@ -80,13 +80,14 @@ def _render(context: dict[str, Any], status_fields: dict[str, str] | None = None
         **context,
         field_errors=status_fields or {},
         products=catalog.products.products,
+        product_names={p.id: p.name for p in catalog.products.products},
         indications=catalog.products.indications,
         rules=catalog.rules.rules,
         default_rule=catalog.rules.default_id,
         languages=LANGUAGE_NAMES,
         locale=str(get_locale()),
         switch_language=switch_language,
-        plain_language=plain_language,
+        plain_language=PlainLanguage(),
         drive_text=drive_text,
     )
 
@@ -125,6 +126,20 @@ def drive_text(ranked: RankedCenter) -> str:
     if not hours:
         return ngettext("about %(num)d minute", "about %(num)d minutes", minutes)
     return gettext("about %(hours)d h %(minutes)02d min", hours=hours, minutes=rest)
+
+
+class PlainLanguage:
+    """Sentences for the page's centers; they share the example dates, so each kind is
+    written once per page."""
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[bool, bool, bool], list[str]] = {}
+
+    def __call__(self, ranked: RankedCenter, plan: StayPlan) -> list[str]:
+        key = (plan.within_proximity, ranked.reach.drivable, ranked.reach.borderline)
+        if key not in self._written:
+            self._written[key] = plain_language(ranked, plan)
+        return self._written[key]
 
 
 def plain_language(ranked: RankedCenter, plan: StayPlan) -> list[str]:
