@@ -14,6 +14,8 @@ from finder.app import create_app
 from finder.storage import db
 from finder.storage.migrate import upgrade
 
+pytest_plugins = ["tests.browser"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CENTERS = FIXTURES / "centers_small.csv"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

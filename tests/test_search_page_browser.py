@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from finder.config import PROJECT_ROOT
-from tests.browser import chromium, live_server, page_factory, screenshot  # noqa: F401
+from tests.browser import screenshot
 
 AXE = PROJECT_ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 PLACES = {
@@ -28,7 +28,9 @@ def listed_ids(page) -> list[str]:
 
 
 def api_ids(base: str, near: str) -> list[str]:
-    response = requests.get(f"{base}/api/v1/centers", params={"near": near, "limit": 50}, timeout=10)
+    response = requests.get(
+        f"{base}/api/v1/centers", params={"near": near, "limit": 50}, timeout=10
+    )
     return [r["id"] for r in response.json()["results"]]
 
 
@@ -47,7 +49,9 @@ def axe_violations(page) -> list[dict]:
         "() => axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
     )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
+    return [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
+    ]
 
 
 def only_local(page) -> list[str]:
@@ -61,7 +65,9 @@ def test_a_search_lists_centers_in_the_api_order_and_maps_them(page_factory, liv
     ids = listed_ids(page)
     assert ids and ids == api_ids(live_server, PLACES[kind])
     wait_for_map(page, len(ids))
-    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length > 60")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-overlay-pane path').length > 60"
+    )
     screenshot(page, f"search-{kind}")
     assert only_local(page) == []
     assert axe_violations(page) == []
@@ -114,7 +120,9 @@ def test_a_keyboard_only_search(page_factory, live_server):
     order = []
     for _ in range(6):  # disease, product, patient, rule, then the button
         page.keyboard.press("Tab")
-        order.append(page.evaluate("() => document.activeElement.id || document.activeElement.type"))
+        order.append(
+            page.evaluate("() => document.activeElement.id || document.activeElement.type")
+        )
     assert order[:5] == ["indication", "product", "population", "rule", "submit"]
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
