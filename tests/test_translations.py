@@ -31,7 +31,8 @@ def test_the_catalogue_holds_every_string_of_the_code_and_templates(tmp_path):
     subprocess.run(
         [
             str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
-            "-k", "N_", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "--no-location",
+            "-k", "N_", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2",
+            "-k", "gettext_format", "--no-location",
             "-o", str(template), ".",
         ],
         cwd=PROJECT_ROOT, check=True, capture_output=True,

@@ -1,10 +1,11 @@
 """The patient-facing search page: a form, the ranked list, and the map."""
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
 
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import DomainError
@@ -41,6 +42,7 @@ def search() -> tuple[str, int]:
         return _render(context, status_fields=error.fields), 400
     context["form"] = values
     if values["near"]:
+        catalog = current_catalog()
         try:
             context["page"] = results_page(
                 values["near"],
@@ -53,9 +55,9 @@ def search() -> tuple[str, int]:
                 ),
                 values["rule"],
                 geocoder=current_geocoder(),
-                catalog=current_catalog(),
+                catalog=catalog,
                 today=date.today(),
-                describe=describe,
+                describe=CenterPopup({p.id: p.name for p in catalog.products.products}),
                 assets=_assets(),
                 land_path=PROJECT_ROOT / "static" / "basemap" / "us-land.geojson",
                 tile_url=current_app.config["TILE_URL"],
@@ -89,6 +91,7 @@ def _render(context: dict[str, Any], status_fields: dict[str, str] | None = None
         switch_language=switch_language,
         plain_language=PlainLanguage(),
         drive_text=drive_text,
+        distance_text=distance_text,
     )
 
 
@@ -118,14 +121,43 @@ def _location_message(error: GeocodingError) -> str:
 
 
 def drive_text(ranked: RankedCenter) -> str:
+    minutes = ranked.reach.drive_minutes
+    return _drive_words(str(get_locale()), None if minutes is None else round(minutes))
+
+
+def distance_text(ranked: RankedCenter) -> str:
     reach = ranked.reach
-    if reach.drive_minutes is None:
+    return _words(str(get_locale()))["distance"] % {
+        "miles": reach.distance_mi,
+        "km": reach.distance_km,
+    }
+
+
+@lru_cache(maxsize=4096)
+def _drive_words(_locale: str, minutes: int | None) -> str:
+    """Drive time in words, per locale (the cache key) and whole minute."""
+    if minutes is None:
         return gettext("no road connects")
-    minutes = round(reach.drive_minutes)
     hours, rest = divmod(minutes, 60)
     if not hours:
         return ngettext("about %(num)d minute", "about %(num)d minutes", minutes)
     return gettext("about %(hours)d h %(minutes)02d min", hours=hours, minutes=rest)
+
+
+@lru_cache(maxsize=8)
+def _words(_locale: str) -> dict[str, str]:
+    """Format strings used for every center, translated once per locale (the cache key)."""
+    return {
+        "distance": gettext_format("%(miles).0f miles (%(km).0f km)"),
+        "popup_distance": gettext_format("%(miles).0f miles, %(drive)s"),
+        "stay_home": gettext("You could stay at home"),
+        "lodging": gettext("Lodging near the center needed"),
+    }
+
+
+def gettext_format(text: str) -> str:
+    """The translation of a format string, with its placeholders left to fill."""
+    return get_translations().ugettext(text)
 
 
 class PlainLanguage:
@@ -194,16 +226,23 @@ def plain_language(ranked: RankedCenter, plan: StayPlan) -> list[str]:
     return lines
 
 
-def describe(ranked: RankedCenter, plan: StayPlan) -> list[str]:
-    """The popup lines of a center on the map."""
-    center = ranked.center
-    lines = [
-        f"{center.address.city}, {center.address.state}",
-        gettext("%(miles).0f miles, %(drive)s", miles=ranked.reach.distance_mi,
-                drive=drive_text(ranked)),
-        gettext("You could stay at home") if plan.within_proximity
-        else gettext("Lodging near the center needed"),
-    ]  # fmt: skip
-    if center.phone:
-        lines.append(center.phone)
-    return lines
+class CenterPopup:
+    """The popup lines of a center on the map: the facts of its list item, shorter."""
+
+    def __init__(self, product_names: dict[str, str]) -> None:
+        self.product_names = product_names
+
+    def __call__(self, ranked: RankedCenter, plan: StayPlan) -> list[str]:
+        center = ranked.center
+        street = f"{center.address.street}, " if center.address.street else ""
+        words = _words(str(get_locale()))
+        lines = [
+            f"{street}{center.address.city}, {center.address.state} {center.address.zip}",
+            words["popup_distance"]
+            % {"miles": ranked.reach.distance_mi, "drive": drive_text(ranked)},
+            words["stay_home"] if plan.within_proximity else words["lodging"],
+        ]
+        lines += [fact for fact in (center.phone, center.website) if fact]
+        if center.products:
+            lines.append(", ".join(self.product_names[p] for p in center.products))
+        return lines
