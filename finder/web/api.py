@@ -42,6 +42,17 @@ SEARCH = (
 )
 
 
+def search_filters(values: dict[str, Any]) -> SearchFilters:
+    """The filters of a parsed search request (the API's or the page's)."""
+    return SearchFilters(
+        product=values["product"],
+        indication=values["indication"],
+        population=values["population"],
+        max_minutes=values["max_minutes"],
+        limit=values["limit"],
+    )
+
+
 @operations.get(
     "/geocode",
     summary="Locate an address, city or ZIP (offline by default).",
@@ -62,16 +73,9 @@ def geocode() -> Response:
 )
 def centers() -> Response:
     values = parse_query(SEARCH, request.args)
-    filters = SearchFilters(
-        product=values["product"],
-        indication=values["indication"],
-        population=values["population"],
-        max_minutes=values["max_minutes"],
-        limit=values["limit"],
-    )
     result = search_centers(
         values["near"],
-        filters,
+        search_filters(values),
         values["rule"],
         geocoder=current_geocoder(),
         catalog=current_catalog(),

@@ -9,13 +9,13 @@ from flask_babel import format_date, get_locale, get_translations, gettext, nget
 
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import DomainError
-from finder.domain.ranking import RankedCenter, SearchFilters
+from finder.domain.ranking import RankedCenter
 from finder.domain.stay_plan import StayPlan
 from finder.extensions import current_catalog, current_geocoder
-from finder.geocoding import AmbiguousPlace, GeocodingError
+from finder.geocoding import AmbiguousPlace, GeocodingError, InvalidQuery, PlaceNotFound
 from finder.maps import MapAssets
 from finder.results_page import results_page
-from finder.web.api import SEARCH
+from finder.web.api import SEARCH, search_filters
 from finder.web.errors import BadRequest
 from finder.web.i18n import LANGUAGE_NAMES
 from finder.web.params import Param, parse_query
@@ -46,13 +46,7 @@ def search() -> tuple[str, int]:
         try:
             context["page"] = results_page(
                 values["near"],
-                SearchFilters(
-                    product=values["product"],
-                    indication=values["indication"],
-                    population=values["population"],
-                    max_minutes=values["max_minutes"],
-                    limit=values["limit"],
-                ),
+                search_filters(values),
                 values["rule"],
                 geocoder=current_geocoder(),
                 catalog=catalog,
@@ -110,10 +104,9 @@ def switch_language(lang: str) -> str:
 
 
 def _location_message(error: GeocodingError) -> str:
-    reason = getattr(error, "reason", None)
-    if reason == "outside_us":
+    if isinstance(error, PlaceNotFound) and error.reason == "outside_us":
         return gettext("Only places in the United States and its territories can be searched.")
-    if type(error).__name__ == "InvalidQuery":
+    if isinstance(error, InvalidQuery):
         return gettext("Enter a ZIP code, a city and state, or a street address.")
     return gettext(
         "We could not find that place. Check the spelling, or try a ZIP code or a city and state."
