@@ -20,8 +20,7 @@ from finder.search import SearchResult, search_centers
 from finder.storage import db
 from finder.storage.centers import replace_centers
 from finder.storage.migrate import upgrade
-from finder.web.errors import place_json
-from finder.web.shapes import ranked_json, rule_json
+from finder.web.shapes import search_json
 
 
 def _create_app() -> Flask:
@@ -143,12 +142,7 @@ def search(
         click.echo(error.message, err=True)
         sys.exit(2)
     if as_json:
-        body = {
-            "origin": place_json(result.origin),
-            "rule": rule_json(result.rule),
-            "results": [ranked_json(r) for r in result.results],
-        }
-        click.echo(json.dumps(body, indent=2))
+        click.echo(json.dumps(search_json(result), indent=2))
         return
     click.echo(search_table(result))
 

@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from finder.catalog import Catalog
 from finder.domain.drive_model import DEFAULT_ROAD_MODEL
+from finder.domain.proximity_rules import ProximityRule
 from finder.domain.ranking import RankedCenter, SearchFilters
 from finder.domain.road_network import land_mass, land_mass_bounds
 from finder.domain.stay_plan import StayPlan, example_infusion_dates, stay_plan
@@ -60,7 +61,7 @@ def results_page(
     assets: MapAssets,
     land_path: Path,
     tile_url: str | None,
-    zone_label: str,
+    zone_label: Callable[[ProximityRule], str],
 ) -> ResultsPage:
     """Search, then a plan for an example infusion at each center, then the map."""
     result = search_centers(near, filters, rule_id, geocoder=geocoder, catalog=catalog)
@@ -87,7 +88,7 @@ def results_page(
         zone,
         assets=assets,
         tile_url=tile_url,
-        zone_label=zone_label,
+        zone_label=zone_label(result.rule),
     )
     return ResultsPage(search=result, rows=rows, map=parts)
 

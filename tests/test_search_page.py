@@ -114,3 +114,15 @@ def test_a_split_dose_plan_runs_from_the_first_infusion_to_the_stay_after_the_la
 def test_aucatzyl_search_shows_the_split_dose_span(client):
     html = client.get("/?near=91010&product=aucatzyl").get_data(as_text=True)
     assert "(day 23)" in html  # infusions on days 1 and 10, then 14 days
+
+
+def test_a_bad_choice_keeps_what_was_typed_and_names_the_field(client):
+    response = client.get("/?near=60637&product=unobtainium")
+    html = response.get_data(as_text=True)
+    assert 'value="60637"' in html
+    assert "(Product)" in html.split('role="alert"')[1]
+
+
+def test_the_zone_label_follows_the_rule_radius(client):
+    html = client.get("/?near=02115").get_data(as_text=True)
+    assert "Within 2 hours by road (estimate)" in html

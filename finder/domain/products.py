@@ -72,6 +72,11 @@ class ProductCatalog:
     def ids(self) -> tuple[str, ...]:
         return tuple(p.id for p in self.products)
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Display name of each product, by id."""
+        return {p.id: p.name for p in self.products}
+
     def check_indication(self, code: str) -> str:
         if code not in self.indications:
             known = ", ".join(self.indications)

@@ -8,11 +8,10 @@ from finder.domain.products import POPULATIONS
 from finder.domain.ranking import DEFAULT_LIMIT, MAX_LIMIT, SearchFilters
 from finder.extensions import catalog_cache, current_catalog, current_geocoder
 from finder.search import search_centers
-from finder.web.errors import place_json
 from finder.web.openapi import openapi_document
 from finder.web.operations import OperationTable
 from finder.web.params import Param, parse_query
-from finder.web.shapes import center_json, product_json, ranked_json, rule_json
+from finder.web.shapes import center_json, place_json, product_json, rule_json, search_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 operations = OperationTable(api)
@@ -80,12 +79,7 @@ def centers() -> Response:
         geocoder=current_geocoder(),
         catalog=current_catalog(),
     )
-    body: dict[str, Any] = {
-        "origin": place_json(result.origin, values["near"]),
-        "rule": rule_json(result.rule),
-        "results": [ranked_json(ranked) for ranked in result.results],
-    }
-    return jsonify(body)
+    return jsonify(search_json(result, values["near"]))
 
 
 @operations.get(

@@ -15,6 +15,7 @@ from finder.geocoding import (
     InvalidQuery,
     PlaceNotFound,
 )
+from finder.web.shapes import place_json
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +43,6 @@ def error_response(
     if candidates is not None:
         body["candidates"] = candidates
     return jsonify(body), status
-
-
-def place_json(place: Any, query: str | None = None) -> dict[str, Any]:
-    body = {
-        "lat": round(place.lat, 6),
-        "lon": round(place.lon, 6),
-        "precision": place.precision,
-        "label": place.label,
-        "state": place.state,
-    }
-    return {"query": query, **body} if query is not None else body
 
 
 def register(app: Flask) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
 
+from finder.catalog import Catalog
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import DomainError
 from finder.domain.ranking import RankedCenter
@@ -33,16 +34,17 @@ FORM = (
 @pages.get("/")
 def search() -> tuple[str, int]:
     """The form, and the results when `near` is given."""
+    catalog = current_catalog()
     context: dict[str, Any] = {"form": {}, "page": None, "error": None, "candidates": []}
     try:
         values = parse_query(FORM, request.args)
     except BadRequest as error:
-        context["error"] = gettext("Some choices were not understood; check the form.")
-        context["form"] = {k: v for k, v in request.args.items() if k != "near"}
-        return _render(context, status_fields=error.fields), 400
+        # Keep everything typed, the address too, so nothing has to be entered again.
+        context["form"] = request.args.to_dict()
+        context["error"] = _choices_message(error.fields)
+        return _render(catalog, context), 400
     context["form"] = values
     if values["near"]:
-        catalog = current_catalog()
         try:
             context["page"] = results_page(
                 values["near"],
@@ -51,11 +53,14 @@ def search() -> tuple[str, int]:
                 geocoder=current_geocoder(),
                 catalog=catalog,
                 today=date.today(),
-                describe=CenterPopup({p.id: p.name for p in catalog.products.products}),
+                describe=CenterPopup(catalog.products.names),
                 assets=_assets(),
                 land_path=PROJECT_ROOT / "static" / "basemap" / "us-land.geojson",
                 tile_url=current_app.config["TILE_URL"],
-                zone_label=gettext("Within 2 hours by road (estimate)"),
+                zone_label=lambda rule: gettext(
+                    "Within %(hours)d hours by road (estimate)",
+                    hours=rule.stay_radius_minutes // 60,
+                ),
             )
         except AmbiguousPlace as error:
             context["error"] = gettext(
@@ -64,19 +69,17 @@ def search() -> tuple[str, int]:
             context["candidates"] = error.candidates
         except GeocodingError as error:
             context["error"] = _location_message(error)
-        except DomainError:
-            context["error"] = gettext("Some choices were not understood; check the form.")
-    return _render(context), 422 if context["error"] else 200
+        except DomainError as error:
+            context["error"] = _choices_message(error.fields)
+    return _render(catalog, context), 422 if context["error"] else 200
 
 
-def _render(context: dict[str, Any], status_fields: dict[str, str] | None = None) -> str:
-    catalog = current_catalog()
+def _render(catalog: Catalog, context: dict[str, Any]) -> str:
     return render_template(
         "search.html",
         **context,
-        field_errors=status_fields or {},
         products=catalog.products.products,
-        product_names={p.id: p.name for p in catalog.products.products},
+        product_names=catalog.products.names,
         indications=catalog.products.indications,
         rules=catalog.rules.rules,
         default_rule=catalog.rules.default_id,
@@ -101,6 +104,24 @@ def switch_language(lang: str) -> str:
     args = request.args.to_dict()
     args["lang"] = lang
     return url_for("pages.search", **args)
+
+
+def _choices_message(fields: dict[str, str]) -> str:
+    """Which of the form's choices were not understood, by their labels."""
+    labels = {
+        "near": gettext("Your address, city and state, or ZIP code"),
+        "indication": gettext("Disease"),
+        "product": gettext("Product"),
+        "population": gettext("Patient"),
+        "rule": gettext("Proximity rule"),
+    }
+    named = [labels[name] for name in fields if name in labels]
+    if not named:
+        return gettext("Some choices were not understood; check the form.")
+    return gettext(
+        "Some choices were not understood (%(fields)s); check the form.",
+        fields=", ".join(named),
+    )
 
 
 def _location_message(error: GeocodingError) -> str:
