@@ -1,5 +1,6 @@
 """The application factory."""
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -7,8 +8,11 @@ from flask import Flask
 from finder import config
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
+from finder.mail import sender_from_config
 from finder.storage import db
-from finder.web import errors, i18n, request_log
+from finder.web import access, api_auth, auth, errors, i18n, limits, protection, request_log
+from finder.web.account_pages import account
+from finder.web.admin_pages import admin
 from finder.web.api import api
 from finder.web.pages import pages
 
@@ -26,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     register_storage(app)
     register_geocoder(app)
+    register_mail(app)
     register_web(app)
     register_commands(app)
     return app
@@ -33,8 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_storage(app: Flask) -> None:
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
-        from pathlib import Path
-
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     app.extensions["finder.catalog"] = CatalogCache(app.config["DATA_DIR"])
@@ -46,13 +49,29 @@ def register_geocoder(app: Flask) -> None:
     )
 
 
+def register_mail(app: Flask) -> None:
+    app.extensions["finder.mail"] = sender_from_config(
+        app.config["SMTP_URL"],
+        mail_dir=Path(app.instance_path) / "mail",
+        from_address=app.config["MAIL_FROM"],
+    )
+
+
 def register_web(app: Flask) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # __Host- cookies are only accepted over HTTPS (or on localhost), bound to this host.
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    app.config["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "finder_session"
     errors.register(app)
     request_log.register(app)
     i18n.init_app(app)
-    app.register_blueprint(api)
-    app.register_blueprint(pages)
+    auth.init_app(app)
+    protection.init_app(app)
+    limits.init_app(app)
+    assert api_auth.operations is not None  # noqa: S101 - importing it declares its operations
+    for blueprint in (api, pages, account, admin):
+        app.register_blueprint(blueprint)
+    access.init_app(app)  # last: every route is known by now
 
 
 def register_commands(app: Flask) -> None:

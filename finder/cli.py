@@ -39,7 +39,9 @@ main = FlaskGroup(
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, load_centers, serve, search):
+    from finder.user_commands import users
+
+    for command in (init_db, load_centers, serve, search, users):
         app.cli.add_command(command)
 
 

@@ -16,7 +16,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     default_db = "sqlite:///" + str(Path(instance_path) / "finder.db")
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL") or default_db,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(Path(instance_path)),
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") != "0",
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "CAR T center finder <no-reply@localhost>",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "GEOCODER": os.environ.get("GEOCODER") or "offline",
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT") or None,
@@ -24,3 +27,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "DATA_DIR": Path(os.environ.get("FINDER_DATA_DIR") or PROJECT_ROOT / "data"),
         "JSON_SORT_KEYS": False,
     }
+
+
+def _instance_secret(instance: Path) -> str:
+    """A key made once and kept in the instance folder, so sessions outlive a restart."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key

@@ -2,19 +2,20 @@
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from finder.domain.products import POPULATIONS
 from finder.domain.ranking import DEFAULT_LIMIT, MAX_LIMIT, SearchFilters
 from finder.extensions import catalog_cache, current_catalog, current_geocoder
 from finder.search import search_centers
-from finder.web.openapi import openapi_document
+from finder.web.access import PUBLIC
+from finder.web.openapi import SCHEMAS, openapi_document
 from finder.web.operations import OperationTable
 from finder.web.params import Param, parse_query
 from finder.web.shapes import center_json, place_json, product_json, rule_json, search_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-operations = OperationTable(api)
+operations = OperationTable(api, SCHEMAS)
 
 
 def _product_ids() -> list[str]:
@@ -55,6 +56,7 @@ def search_filters(values: dict[str, Any]) -> SearchFilters:
 @operations.get(
     "/geocode",
     summary="Locate an address, city or ZIP (offline by default).",
+    access=PUBLIC,
     query=(PLACE,),
     responses={200: "Place", 400: "Error", 422: "Error"},
 )
@@ -67,6 +69,7 @@ def geocode() -> Response:
 @operations.get(
     "/centers",
     summary="Certified centers ranked by reach under a proximity rule.",
+    access=PUBLIC,
     query=SEARCH,
     responses={200: "CenterSearch", 400: "Error", 422: "Error"},
 )
@@ -85,6 +88,7 @@ def centers() -> Response:
 @operations.get(
     "/centers/{center_id}",
     summary="One center.",
+    access=PUBLIC,
     responses={200: "Center", 404: "Error"},
 )
 def center(center_id: str) -> Response:
@@ -92,18 +96,29 @@ def center(center_id: str) -> Response:
     return jsonify(center_json(current_catalog().centers.get(center_id)))
 
 
-@operations.get("/rules", summary="The proximity rule sets.", responses={200: "RuleList"})
+@operations.get(
+    "/rules", summary="The proximity rule sets.", access=PUBLIC, responses={200: "RuleList"}
+)
 def rules() -> Response:
     parse_query((), request.args)
     return jsonify([rule_json(rule) for rule in current_catalog().rules.rules])
 
 
-@operations.get("/products", summary="The approved CAR T products.", responses={200: "ProductList"})
+@operations.get(
+    "/products",
+    summary="The approved CAR T products.",
+    access=PUBLIC,
+    responses={200: "ProductList"},
+)
 def products() -> Response:
     parse_query((), request.args)
     return jsonify([product_json(product) for product in current_catalog().products.products])
 
 
-@operations.get("/openapi.json", summary="This document.", responses={200: "OpenAPI"})
+@operations.get(
+    "/openapi.json", summary="This document.", access=PUBLIC, responses={200: "OpenAPI"}
+)
 def openapi() -> Response:
-    return jsonify(openapi_document(operations.operations))
+    parse_query((), request.args)
+    cookie = current_app.config["SESSION_COOKIE_NAME"]
+    return jsonify(openapi_document(operations.operations, session_cookie=cookie))

@@ -4,9 +4,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
+from finder.domain.accounts import SignInLocked
 from finder.domain.errors import DomainError, UnknownReference
 from finder.geocoding import (
     AmbiguousPlace,
@@ -18,6 +18,9 @@ from finder.geocoding import (
 from finder.web.shapes import place_json
 
 log = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {"invalid_credentials": 401, "sign_in_locked": 429, "account_exists": 409}
+MESSAGES = {429: "Too many requests. Wait a minute and try again."}
 
 
 class BadRequest(Exception):
@@ -60,8 +63,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> tuple[Response, int]:
-        status = 400 if error.fields else 422
-        return error_response(status, error.code, error.message, fields=error.fields)
+        status = STATUS_BY_CODE.get(error.code, 400 if error.fields else 422)
+        response, status = error_response(status, error.code, error.message, fields=error.fields)
+        if isinstance(error, SignInLocked):
+            response.headers["Retry-After"] = str(int(error.retry_after.total_seconds()) + 1)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response, status
 
     @app.errorhandler(GeocodingError)
     def _geocoding(error: GeocodingError) -> tuple[Response, int]:
@@ -80,9 +88,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[Response | str, int]:
         status = error.code or 500
+        description = MESSAGES.get(status) or error.description or error.name
         if wants_html():
-            return error_page(status, error.name, error.description or error.name)
-        return error_response(status, _slug(error.name), error.description or error.name)
+            return error_page(status, error.name, description)
+        response, status = error_response(status, _slug(error.name), description)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response | str, int]:
@@ -103,16 +115,10 @@ def wants_html() -> bool:
 
 
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
-    from finder.web.i18n import LANGUAGE_NAMES
-    from finder.web.pages import switch_language
-
     page = render_template(
         "error.html",
         title=title,
         message=message,
-        locale=str(get_locale()),
-        languages=LANGUAGE_NAMES,
-        switch_language=switch_language,
     )
     return page, status
 

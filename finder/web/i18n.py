@@ -1,7 +1,9 @@
 """English and Spanish: `?lang=es`, else the browser's Accept-Language."""
 
-from flask import Flask, request
-from flask_babel import Babel
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import Babel, get_locale
 
 from finder.config import PROJECT_ROOT
 
@@ -22,3 +24,22 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(PROJECT_ROOT / "translations"),
     )
+    app.context_processor(_page_words)
+
+
+def switch_language(lang: str) -> str:
+    """This page in another language; a page answered for a POST links to its blank form."""
+    args = request.args.to_dict() if request.method == "GET" else {}
+    args["lang"] = lang
+    endpoint = request.endpoint if request.endpoint and request.endpoint != "static" else None
+    if endpoint is None:
+        return url_for("pages.search", lang=lang)
+    return url_for(endpoint, **(request.view_args or {}), **args)
+
+
+def _page_words() -> dict[str, Any]:
+    return {
+        "languages": LANGUAGE_NAMES,
+        "locale": str(get_locale()),
+        "switch_language": switch_language,
+    }

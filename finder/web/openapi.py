@@ -148,12 +148,80 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "ProductList": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
     "OpenAPI": {"type": "object"},
+    "TokenRequest": {
+        "type": "object",
+        "required": ["email", "password"],
+        "additionalProperties": False,
+        "properties": {
+            "email": {"type": "string", "minLength": 3, "maxLength": 254},
+            "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+        },
+    },
+    "Token": {
+        "type": "object",
+        "required": ["token", "expires_at"],
+        "properties": {
+            "token": _STRING,
+            "expires_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "required": ["id", "email", "name", "role", "practice", "centers"],
+        "properties": {
+            "id": {"type": "integer"},
+            "email": _STRING,
+            "name": _STRING,
+            "role": {"enum": ["admin", "staff", "provider"]},
+            "practice": _STRING,
+            "centers": _STRINGS,
+        },
+    },
 }
 
-_STATUS_TEXT = {200: "OK", 400: "Malformed request", 404: "Not found", 422: "Unusable input"}
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "Done; no content",
+    400: "Malformed request",
+    401: "Not signed in, or the token is unknown, expired or revoked",
+    403: "The caller's role may not do this",
+    404: "Not found, or not the caller's",
+    409: "Conflict",
+    415: "Not JSON",
+    422: "Unusable input",
+    429: "Too many requests",
+}
 
 
-def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
+def _responses(op: Operation) -> dict[int, str | None]:
+    """The declared answers plus those every guarded, limited or JSON-taking call can give."""
+    responses = dict(op.responses)
+    if op.query or op.body:
+        responses.setdefault(400, "Error")
+    if not op.public:
+        responses.setdefault(401, "Error")
+        if op.access.roles is not None and len(op.access.roles) < 3:
+            responses.setdefault(403, "Error")
+        if op.access.center_arg:
+            responses.setdefault(404, "Error")
+    if op.body:
+        responses.setdefault(415, "Error")
+    if op.rate_limit:
+        responses.setdefault(429, "Error")
+    return dict(sorted(responses.items()))
+
+
+def _response(status: int, schema: str | None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "Response")}
+    if schema is not None:
+        answer["content"] = {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+        }
+    return answer
+
+
+def openapi_document(operations: Sequence[Operation], *, session_cookie: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         parameters = [
@@ -169,21 +237,24 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
             }
             for p in op.query
         ]
-        paths.setdefault(op.path, {})[op.method] = {
+        operation: dict[str, Any] = {
             "summary": op.summary,
             "operationId": op.method + op.path.replace("/", "_").replace("{", "").replace("}", ""),
             "parameters": parameters,
-            "security": [] if op.public else [{"bearer": []}],
+            "security": [] if op.public else [{"bearer": []}, {"session": []}],
+            "x-access": op.access.name,
             "responses": {
-                str(status): {
-                    "description": _STATUS_TEXT.get(status, "Response"),
-                    "content": {
-                        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-                    },
-                }
-                for status, schema in op.responses.items()
+                str(status): _response(status, schema) for status, schema in _responses(op).items()
             },
         }
+        if op.body:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{op.body}"}}
+                },
+            }
+        paths.setdefault(op.path, {})[op.method] = operation
     return {
         "openapi": "3.1.0",
         "info": {
@@ -195,6 +266,19 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from POST /auth/token.",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": session_cookie,
+                    "description": "The web session; state-changing calls also need the "
+                    "X-CSRF-Token header.",
+                },
+            },
         },
     }

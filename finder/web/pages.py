@@ -16,9 +16,9 @@ from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import AmbiguousPlace, GeocodingError, InvalidQuery, PlaceNotFound
 from finder.maps import MapAssets
 from finder.results_page import results_page
+from finder.web.access import PUBLIC, allow
 from finder.web.api import SEARCH, search_filters
 from finder.web.errors import BadRequest
-from finder.web.i18n import LANGUAGE_NAMES
 from finder.web.params import Param, parse_query
 
 pages = Blueprint("pages", __name__)
@@ -32,6 +32,7 @@ FORM = (
 
 
 @pages.get("/")
+@allow(PUBLIC)
 def search() -> tuple[str, int]:
     """The form, and the results when `near` is given."""
     catalog = current_catalog()
@@ -83,9 +84,6 @@ def _render(catalog: Catalog, context: dict[str, Any]) -> str:
         indications=catalog.products.indications,
         rules=catalog.rules.rules,
         default_rule=catalog.rules.default_id,
-        languages=LANGUAGE_NAMES,
-        locale=str(get_locale()),
-        switch_language=switch_language,
         plain_language=PlainLanguage(),
         drive_text=drive_text,
         distance_text=distance_text,
@@ -98,12 +96,6 @@ def _assets() -> MapAssets:
         leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
         basemap_geojson=url_for("static", filename="basemap/us-states.geojson"),
     )
-
-
-def switch_language(lang: str) -> str:
-    args = request.args.to_dict()
-    args["lang"] = lang
-    return url_for("pages.search", **args)
 
 
 def _choices_message(fields: dict[str, str]) -> str:

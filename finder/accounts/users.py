@@ -1,0 +1,103 @@
+"""Creating, assigning and deactivating accounts."""
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from finder.accounts.credentials import revoke_all
+from finder.accounts.passwords import hash_password
+from finder.domain.accounts import ROLES, Role
+from finder.domain.errors import DomainError
+from finder.storage.models import CenterRow, UserCenterRow, UserRow
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+class AccountConflict(DomainError):
+    code = "account_exists"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalize_email(email)
+    if len(email) > 254 or not EMAIL.match(email):
+        raise DomainError("Enter a valid email address.", fields={"email": "invalid"})
+    return email
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    now: datetime,
+    name: str = "",
+    practice: str = "",
+    centers: Iterable[str] = (),
+    password: str | None = None,
+) -> UserRow:
+    """A new account; without a password it can only be entered through an invitation link."""
+    email = check_email(email)
+    if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
+        raise AccountConflict("An account with this email already exists.")
+    user = UserRow(email=email, role="", name=name.strip()[:200], active=True, created_at=now)
+    _assign(session, user, role=role, practice=practice, centers=centers)
+    if password is not None:
+        user.password_hash = hash_password(password, email=email)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def assign(
+    session: Session, user: UserRow, *, role: str, practice: str, centers: Iterable[str]
+) -> None:
+    """Change a user's role, practice and centers."""
+    _assign(session, user, role=role, practice=practice, centers=centers)
+    session.flush()
+
+
+def _assign(
+    session: Session, user: UserRow, *, role: str, practice: str, centers: Iterable[str]
+) -> None:
+    if role not in ROLES:
+        raise DomainError(
+            f"The role must be one of: {', '.join(ROLES)}.", fields={"role": "invalid"}
+        )
+    wanted = sorted(set(centers)) if role == Role.STAFF else []
+    if role == Role.STAFF and not wanted:
+        raise DomainError("Staff must be given at least one center.", fields={"centers": "empty"})
+    known = set(session.scalars(select(CenterRow.id).where(CenterRow.id.in_(wanted))))
+    if unknown := [c for c in wanted if c not in known]:
+        raise DomainError(
+            f"Unknown center: {', '.join(unknown)}.", fields={"centers": "unknown center"}
+        )
+    user.role = role
+    user.practice = practice.strip()[:200] if role == Role.PROVIDER else ""
+    user.centers = [UserCenterRow(center_id=center_id) for center_id in wanted]
+
+
+def set_active(session: Session, user: UserRow, active: bool, *, now: datetime) -> None:
+    """Deactivating signs the user out everywhere and revokes their tokens."""
+    user.active = active
+    if not active:
+        revoke_all(session, user.id, now=now)
+    session.flush()
+
+
+def find_user(session: Session, email: str) -> UserRow | None:
+    return session.scalar(select(UserRow).where(UserRow.email == normalize_email(email)))
+
+
+def user_count(session: Session) -> int:
+    return session.scalar(select(func.count(UserRow.id))) or 0
+
+
+def all_users(session: Session) -> list[UserRow]:
+    return list(session.scalars(select(UserRow).order_by(UserRow.role, UserRow.email)))

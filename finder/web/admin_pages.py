@@ -1,0 +1,223 @@
+"""Administration: invite, assign and deactivate users; read and export the audit log."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext
+from sqlalchemy import select
+
+from finder import audit
+from finder.accounts import links
+from finder.accounts.users import all_users, assign, create_user, set_active
+from finder.domain.accounts import ROLES
+from finder.domain.errors import DomainError
+from finder.storage import db
+from finder.storage.models import CenterRow, UserRow
+from finder.web.access import ADMIN, allow
+from finder.web.account_pages import send_link
+from finder.web.auth import now, origin, signed_in_user
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PAGE = 100
+
+
+def _centers() -> list[CenterRow]:
+    return list(db.session().scalars(select(CenterRow).order_by(CenterRow.state, CenterRow.name)))
+
+
+def _users_page(form: dict[str, object], error: str | None, status: int) -> tuple[str, int]:
+    page = render_template(
+        "admin/users.html",
+        users=all_users(db.session()),
+        centers=_centers(),
+        roles=ROLES,
+        form=form,
+        error=error,
+    )
+    return page, status
+
+
+@admin.get("/users")
+@allow(ADMIN)
+def users() -> tuple[str, int]:
+    return _users_page({}, None, 200)
+
+
+@admin.post("/users")
+@allow(ADMIN)
+def invite() -> Response | tuple[str, int]:
+    """Create an account without a password and email it an invitation link."""
+    form = request.form
+    current = db.session()
+    try:
+        user = create_user(
+            current,
+            email=form.get("email", ""),
+            role=form.get("role", ""),
+            name=form.get("name", ""),
+            practice=form.get("practice", ""),
+            centers=form.getlist("centers"),
+            now=now(),
+        )
+    except DomainError as error:
+        current.rollback()
+        values = {**form.to_dict(), "centers": form.getlist("centers")}
+        return _users_page(values, error.message, 409 if error.code == "account_exists" else 400)
+    _audit("user_created", user)
+    send_link(user.email, purpose=links.INVITE)
+    current.commit()
+    flash(gettext("Invitation sent to %(email)s.", email=user.email))
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+def _user_or_404(user_id: int) -> UserRow:
+    user = db.session().get(UserRow, user_id)
+    if user is None:
+        abort(404, description="No such user.")
+    return user
+
+
+def _user_page(user: UserRow, error: str | None = None, status: int = 200) -> tuple[str, int]:
+    page = render_template(
+        "admin/user.html", user=user, centers=_centers(), roles=ROLES, error=error
+    )
+    return page, status
+
+
+@admin.get("/users/<int:user_id>")
+@allow(ADMIN)
+def user(user_id: int) -> tuple[str, int]:
+    return _user_page(_user_or_404(user_id))
+
+
+@admin.post("/users/<int:user_id>")
+@allow(ADMIN)
+def update_user(user_id: int) -> Response | tuple[str, int]:
+    target = _user_or_404(user_id)
+    current = db.session()
+    form = request.form
+    if target.id == _me().id and form.get("role") != target.role:
+        return _user_page(target, gettext("You cannot change your own role."), 400)
+    try:
+        assign(
+            current,
+            target,
+            role=form.get("role", ""),
+            practice=form.get("practice", ""),
+            centers=form.getlist("centers"),
+        )
+    except DomainError as error:
+        current.rollback()
+        return _user_page(_user_or_404(user_id), error.message, 400)
+    _audit("user_updated", target)
+    current.commit()
+    flash(gettext("Saved."))
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@admin.post("/users/<int:user_id>/active")
+@allow(ADMIN)
+def set_user_active(user_id: int) -> Response | tuple[str, int]:
+    target = _user_or_404(user_id)
+    active = request.form.get("active") == "1"
+    if target.id == _me().id and not active:
+        return _user_page(target, gettext("You cannot deactivate your own account."), 400)
+    set_active(db.session(), target, active, now=now())
+    _audit("user_reactivated" if active else "user_deactivated", target)
+    db.session().commit()
+    flash(gettext("Account activated.") if active else gettext("Account deactivated."))
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@admin.post("/users/<int:user_id>/invitation")
+@allow(ADMIN)
+def resend_invitation(user_id: int) -> Response:
+    target = _user_or_404(user_id)
+    send_link(target.email, purpose=links.INVITE)
+    db.session().commit()
+    flash(gettext("Invitation sent to %(email)s.", email=target.email))
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+def _me() -> UserRow:
+    me = signed_in_user()
+    assert me is not None  # noqa: S101 - ADMIN access guarantees it
+    return me
+
+
+def _audit(action: str, target: UserRow) -> None:
+    audit.record(
+        db.session(),
+        action,
+        at=now(),
+        origin=origin(),
+        actor=_me(),
+        target_type="user",
+        target_id=target.id,
+    )
+
+
+def _audit_filter() -> audit.AuditFilter:
+    args = request.args
+    actor = args.get("actor", "").strip()
+    return audit.AuditFilter(
+        action=args.get("action", "").strip()[:40] or None,
+        actor_id=int(actor) if actor.isdigit() else None,
+        target_type=args.get("target_type", "").strip()[:24] or None,
+        target_id=args.get("target_id", "").strip()[:80] or None,
+        since=_day(args.get("since")),
+        until=_day(args.get("until"), next_day=True),
+    )
+
+
+def _day(text: str | None, *, next_day: bool = False) -> datetime | None:
+    if not text:
+        return None
+    try:
+        day = datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(), UTC)
+    except ValueError:
+        abort(400, description="Dates are written YYYY-MM-DD.")
+    return day + timedelta(days=1) if next_day else day
+
+
+@admin.get("/audit")
+@allow(ADMIN)
+def audit_log() -> str:
+    criteria = _audit_filter()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    events = audit.events(
+        db.session(), criteria, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE
+    )
+    audit.record(db.session(), "audit_viewed", at=now(), origin=origin(), actor=_me())
+    db.session().commit()
+    return render_template(
+        "admin/audit.html",
+        events=events[:AUDIT_PAGE],
+        more=len(events) > AUDIT_PAGE,
+        page=page,
+        filters=request.args,
+    )
+
+
+@admin.get("/audit.csv")
+@allow(ADMIN)
+def export_audit_log() -> Response:
+    criteria = _audit_filter()
+    audit.record(db.session(), "audit_exported", at=now(), origin=origin(), actor=_me())
+    db.session().commit()
+    stamp = now().strftime("%Y%m%dT%H%M%SZ")
+    return Response(
+        stream_with_context(audit.export_csv(db.session(), criteria)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
+    )

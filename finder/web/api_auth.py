@@ -1,0 +1,73 @@
+"""API credentials: trade a password for a bearer token, revoke it, and say who it belongs to."""
+
+from flask import Response, jsonify, request
+
+from finder import audit
+from finder.accounts import credentials
+from finder.accounts.credentials import TOKEN
+from finder.storage import db
+from finder.web import limits
+from finder.web.access import PUBLIC, SIGNED_IN
+from finder.web.api import operations
+from finder.web.auth import authenticate, bearer_secret, now, origin, signed_in_user, token_lifetime
+from finder.web.errors import BadRequest
+from finder.web.openapi import SCHEMAS
+from finder.web.operations import json_body
+from finder.web.params import parse_query
+
+
+@operations.post(
+    "/auth/token",
+    summary="A bearer token for these credentials; it expires and can be revoked.",
+    access=PUBLIC,
+    body="TokenRequest",
+    responses={201: "Token", 401: "Error"},
+    rate_limit=limits.TOKEN,
+)
+def issue_token() -> tuple[Response, int]:
+    body = json_body(SCHEMAS)
+    user = authenticate(body["email"], body["password"], action="token_issued")
+    secret, row = credentials.issue(
+        db.session(), user, kind=TOKEN, lifetime=token_lifetime(), now=now()
+    )
+    db.session().commit()
+    return jsonify({"token": secret, "expires_at": row.expires_at.isoformat()}), 201
+
+
+@operations.delete(
+    "/auth/token",
+    summary="Revoke the bearer token this request carries.",
+    access=SIGNED_IN,
+    responses={204: None},
+)
+def revoke_token() -> tuple[str, int]:
+    secret = bearer_secret()
+    if secret is None:
+        raise BadRequest("Send the token to revoke in the Authorization header.")
+    current = db.session()
+    credentials.revoke(current, secret, kind=TOKEN, now=now())
+    audit.record(current, "token_revoked", at=now(), origin=origin(), actor=signed_in_user())
+    current.commit()
+    return "", 204
+
+
+@operations.get(
+    "/me",
+    summary="The signed-in account: role, practice and centers.",
+    access=SIGNED_IN,
+    responses={200: "Me"},
+)
+def me() -> Response:
+    parse_query((), request.args)
+    user = signed_in_user()
+    assert user is not None  # noqa: S101 - the access rule guarantees it
+    return jsonify(
+        {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "role": user.role,
+            "practice": user.practice,
+            "centers": sorted(user.center_ids),
+        }
+    )

@@ -1,0 +1,169 @@
+"""Who is calling: a web session (cookie) or an API bearer token, both checked in the database."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import gettext
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from finder import audit
+from finder.accounts import credentials, sign_in
+from finder.accounts.credentials import SESSION, TOKEN, Lifetime
+from finder.audit import Origin
+from finder.domain.accounts import Actor, Role
+from finder.domain.errors import DomainError
+from finder.storage import db
+from finder.storage.models import CredentialRow, UserRow
+
+login_manager = LoginManager()
+
+
+class SignedIn:
+    """The Flask-Login user: an account and the credential it came with."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, user: UserRow, credential: CredentialRow, secret: str) -> None:
+        self.user = user
+        self.credential = credential
+        self.secret = secret
+
+    def get_id(self) -> str:
+        # What Flask-Login keeps in the session cookie is the session's secret, not the user id,
+        # so signing out or deactivating the account ends the session on the server.
+        return self.secret
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user.id, Role(self.user.role), self.user.center_ids)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def origin() -> Origin:
+    return Origin(ip=request.remote_addr or "", user_agent=request.user_agent.string or "")
+
+
+def session_lifetime() -> Lifetime:
+    config = current_app.config
+    return Lifetime(
+        absolute=timedelta(hours=config["SESSION_MAX_HOURS"]),
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+    )
+
+
+def token_lifetime() -> Lifetime:
+    return Lifetime(absolute=timedelta(hours=current_app.config["TOKEN_HOURS"]))
+
+
+def signed_in_user() -> UserRow | None:
+    return current_user.user if current_user.is_authenticated else None
+
+
+def current_actor() -> Actor | None:
+    return current_user.actor if current_user.is_authenticated else None
+
+
+def start_session(user: UserRow) -> None:
+    """Sign the user in with a fresh session: nothing from before sign-in is carried over."""
+    session.clear()
+    secret, row = credentials.issue(
+        db.session(), user, kind=SESSION, lifetime=session_lifetime(), now=now()
+    )
+    login_user(SignedIn(user, row, secret))
+    session.permanent = True
+
+
+def end_session() -> None:
+    if current_user.is_authenticated and g.get("auth_method") == SESSION:
+        credentials.revoke(db.session(), current_user.secret, kind=SESSION, now=now())
+    logout_user()
+    session.clear()
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _load_session(secret: str) -> SignedIn | None:
+    found = credentials.resolve(
+        db.session(), secret, kind=SESSION, lifetime=session_lifetime(), now=now()
+    )
+    if found is None:
+        return None
+    g.auth_method = SESSION
+    return SignedIn(found[0], found[1], secret)
+
+
+def _load_bearer(_request: Any) -> SignedIn | None:
+    secret = bearer_secret()
+    if secret is None:
+        return None
+    found = credentials.resolve(
+        db.session(), secret, kind=TOKEN, lifetime=token_lifetime(), now=now()
+    )
+    if found is None:
+        return None
+    g.auth_method = TOKEN
+    return SignedIn(found[0], found[1], secret)
+
+
+def _commit_touches(response: Any) -> Any:
+    """Keep the credential's last use (the idle timeout) and any revocation it caused."""
+    if "db_session" in g:
+        current = db.session()
+        if current.dirty:
+            current.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("SESSION_IDLE_MINUTES", 30)
+    app.config.setdefault("SESSION_MAX_HOURS", 12)
+    app.config.setdefault("TOKEN_HOURS", 24)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_MAX_HOURS"]),
+        REMEMBER_COOKIE_HTTPONLY=True,
+    )
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions live on the server; see SignedIn.get_id
+    login_manager.user_loader(_load_session)
+    login_manager.request_loader(_load_bearer)
+    app.after_request(_commit_touches)
+    app.context_processor(_account_words)
+
+
+def _account_words() -> dict[str, Any]:
+    return {"signed_in_user": signed_in_user, "role_names": role_names()}
+
+
+def role_names() -> dict[str, str]:
+    return {
+        Role.ADMIN: gettext("Administrator"),
+        Role.STAFF: gettext("Center staff"),
+        Role.PROVIDER: gettext("Referring provider"),
+    }
+
+
+def authenticate(email: str, password: str, *, action: str) -> UserRow:
+    """The account for these credentials; a failure is counted and audited before it is raised."""
+    current = db.session()
+    try:
+        user = sign_in.authenticate(current, email, password, now=now())
+    except DomainError as error:
+        audit.record(current, action, at=now(), origin=origin(), outcome=error.code)
+        current.commit()
+        raise
+    audit.record(current, action, at=now(), origin=origin(), actor=user)
+    return user
