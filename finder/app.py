@@ -15,6 +15,7 @@ from finder.web.account_pages import account
 from finder.web.admin_pages import admin
 from finder.web.api import api
 from finder.web.pages import pages
+from finder.web.staff_pages import staff
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -69,7 +70,7 @@ def register_web(app: Flask) -> None:
     protection.init_app(app)
     limits.init_app(app)
     assert api_auth.operations is not None  # noqa: S101 - importing it declares its operations
-    for blueprint in (api, pages, account, admin):
+    for blueprint in (api, pages, account, admin, staff):
         app.register_blueprint(blueprint)
     access.init_app(app)  # last: every route is known by now
 

@@ -14,7 +14,7 @@ from finder.app import create_app
 from finder.storage import db
 from finder.storage.migrate import upgrade
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.accounts", "tests.browser", "tests.smtp"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CENTERS = FIXTURES / "centers_small.csv"
@@ -74,6 +74,8 @@ def make_app(database_url: str, tmp_path: Path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "GEOCODER": "offline",
+            # Tests sign in many times from one address; the limits have tests of their own.
+            "RATELIMIT_ENABLED": False,
             **overrides,
         }
         app = create_app(config)

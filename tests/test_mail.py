@@ -25,6 +25,7 @@ from tests.smtp import SmtpServer
 
 FROM = "CAR T Finder <noreply@finder.example>"
 PASSWORD = "hunter2-Geheim"
+LOGIN = f"user:{PASSWORD}@mail.example"  # Credentials and host of the malformed URLs.
 CALENDAR = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Beratung\r\nEND:VCALENDAR\r\n"
 INVITATION = Attachment("beratung.ics", "text/calendar; method=REQUEST", CALENDAR)
 
@@ -215,43 +216,24 @@ def test_smtp_url_documented_forms_are_accepted(url: str, expected: tuple[object
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        (f"http://user:{PASSWORD}@mail.example", "scheme 'http'"),
-        (f"smtp://user:{PASSWORD}@:587", "no host"),
-        (f"smtp://user:{PASSWORD}@mail.example:submission", "port"),
-        (f"smtp://user:{PASSWORD}@mail.example:70000", "port"),
-        (f"smtp://user:{PASSWORD}@mail.example:0", "port"),
-        (f"smtp://user:{PASSWORD}@mail.example?tls=1", "query parameter"),
-        (f"smtp://user:{PASSWORD}@mail.example?timeout=1&timeout=2", "repeats"),
-        (f"smtp://user:{PASSWORD}@mail.example?starttls=maybe", "starttls"),
-        (f"smtp://user:{PASSWORD}@mail.example?timeout=-1", "timeout"),
-        (f"smtp://user:{PASSWORD}@mail.example?timeout=soon", "timeout"),
-        (f"smtps://user:{PASSWORD}@mail.example?starttls=1", "starttls"),
-        (f"smtp://user:{PASSWORD}@mail.example/inbox", "after the host"),
-        (f"smtp://user:{PASSWORD}é@mail.example", "non-ASCII"),
-        ("smtp://user@mail.example", "both a user name and a password"),
-        (f"smtp://:{PASSWORD}@mail.example", "both a user name and a password"),
+        pytest.param(f"http://{LOGIN}", "scheme 'http'", id="scheme"),
+        pytest.param(f"smtp://user:{PASSWORD}@:587", "no host", id="no-host"),
+        pytest.param(f"smtp://{LOGIN}:submission", "port", id="port-name"),
+        pytest.param(f"smtp://{LOGIN}:70000", "port", id="port-range"),
+        pytest.param(f"smtp://{LOGIN}:0", "port", id="port-zero"),
+        pytest.param(f"smtp://{LOGIN}?tls=1", "query parameter", id="unknown-query"),
+        pytest.param(f"smtp://{LOGIN}?timeout=1&timeout=2", "repeats", id="repeated-query"),
+        pytest.param(f"smtp://{LOGIN}?starttls=maybe", "starttls", id="starttls-value"),
+        pytest.param(f"smtp://{LOGIN}?timeout=-1", "timeout", id="negative-timeout"),
+        pytest.param(f"smtp://{LOGIN}?timeout=soon", "timeout", id="timeout-text"),
+        pytest.param(f"smtps://{LOGIN}?starttls=1", "starttls", id="starttls-on-smtps"),
+        pytest.param(f"smtp://{LOGIN}/inbox", "after the host", id="path"),
+        pytest.param(f"smtp://user:{PASSWORD}é@mail.example", "non-ASCII", id="non-ascii"),
+        pytest.param("smtp://user@mail.example", "both", id="user-without-password"),
+        pytest.param(f"smtp://:{PASSWORD}@mail.example", "both", id="password-without-user"),
         # Unescaped "/" and "?" in a password: the parser sees a port, or a query, in it.
-        (f"smtp://user:{PASSWORD}/x@mail.example", "port"),
-        (f"smtp://user:12?{PASSWORD}@mail.example", "query parameter"),
-    ],
-    ids=[
-        "scheme",
-        "no-host",
-        "port-name",
-        "port-range",
-        "port-zero",
-        "unknown-query",
-        "repeated-query",
-        "starttls-value",
-        "negative-timeout",
-        "timeout-text",
-        "starttls-on-smtps",
-        "path",
-        "non-ascii",
-        "user-without-password",
-        "password-without-user",
-        "slash-in-password",
-        "question-mark-in-password",
+        pytest.param(f"smtp://user:{PASSWORD}/x@mail.example", "port", id="slash-in-password"),
+        pytest.param(f"smtp://user:12?{PASSWORD}@mail.example", "query", id="question-mark"),
     ],
 )
 def test_a_malformed_smtp_url_is_refused_without_echoing_the_password(

@@ -101,3 +101,15 @@ def user_count(session: Session) -> int:
 
 def all_users(session: Session) -> list[UserRow]:
     return list(session.scalars(select(UserRow).order_by(UserRow.role, UserRow.email)))
+
+
+def center_team(session: Session, center_id: str) -> list[UserRow]:
+    """The active staff accounts of a center."""
+    return list(
+        session.scalars(
+            select(UserRow)
+            .join(UserCenterRow, UserCenterRow.user_id == UserRow.id)
+            .where(UserCenterRow.center_id == center_id, UserRow.active.is_(True))
+            .order_by(UserRow.name, UserRow.email)
+        )
+    )

@@ -161,6 +161,6 @@ class AuditEventRow(Base):
     target_type: Mapped[str] = mapped_column(String(24), default="")
     target_id: Mapped[str] = mapped_column(String(80), default="")
     center_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    outcome: Mapped[str] = mapped_column(String(40), default="ok")
     ip: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")

@@ -1,5 +1,6 @@
 """Signing in and out, the account page, and setting a password through an emailed link."""
 
+import logging
 from datetime import timedelta
 
 from flask import (
@@ -25,7 +26,7 @@ from finder.domain.accounts import (
     SignInLocked,
     WeakPassword,
 )
-from finder.mail import Mail
+from finder.mail import Mail, MailNotSent
 from finder.storage import db
 from finder.web import limits
 from finder.web.access import PUBLIC, SIGNED_IN, allow, safe_next
@@ -40,6 +41,7 @@ from finder.web.auth import (
 from finder.web.limits import limiter
 
 account = Blueprint("account", __name__)
+log = logging.getLogger(__name__)
 
 RESET_VALID_FOR = timedelta(minutes=30)
 INVITE_VALID_FOR = timedelta(days=7)
@@ -106,16 +108,23 @@ def forgot_password() -> str:
     return render_template("forgot_password.html", sent=False)
 
 
-def send_link(email: str, *, purpose: str) -> None:
-    """Email a reset or invitation link when the account exists; the caller learns nothing."""
+def send_link(email: str, *, purpose: str) -> bool:
+    """Email a reset or invitation link when the account exists; False if it could not be sent.
+
+    The one asking for a reset learns nothing either way; an admin inviting is told.
+    """
     current = db.session()
     user = find_user(current, email)
     if user is None or not user.active:
-        return
+        return True
     valid_for = RESET_VALID_FOR if purpose == links.RESET else INVITE_VALID_FOR
     secret = links.create_link(current, user, purpose=purpose, valid_for=valid_for, now=now())
     url = url_for(PURPOSE_VIEW[purpose], token=secret, _external=True)
-    current_app.extensions["finder.mail"].send(_link_mail(user.email, url, purpose, valid_for))
+    try:
+        current_app.extensions["finder.mail"].send(_link_mail(user.email, url, purpose, valid_for))
+    except MailNotSent as error:
+        log.warning("a %s link for user %s was not sent: %s", purpose, user.id, error.reason)
+        return False
     action = "password_reset_requested" if purpose == links.RESET else "invitation_sent"
     audit.record(
         current,

@@ -74,10 +74,17 @@ def invite() -> Response | tuple[str, int]:
         values = {**form.to_dict(), "centers": form.getlist("centers")}
         return _users_page(values, error.message, 409 if error.code == "account_exists" else 400)
     _audit("user_created", user)
-    send_link(user.email, purpose=links.INVITE)
+    sent = send_link(user.email, purpose=links.INVITE)
     current.commit()
-    flash(gettext("Invitation sent to %(email)s.", email=user.email))
+    _flash_invitation(sent, user.email)
     return redirect(url_for("admin.user", user_id=user.id))
+
+
+def _flash_invitation(sent: bool, email: str) -> None:
+    if sent:
+        flash(gettext("Invitation sent to %(email)s.", email=email))
+    else:
+        flash(gettext("The invitation email could not be sent. Try again in a few minutes."))
 
 
 def _user_or_404(user_id: int) -> UserRow:
@@ -143,9 +150,9 @@ def set_user_active(user_id: int) -> Response | tuple[str, int]:
 @allow(ADMIN)
 def resend_invitation(user_id: int) -> Response:
     target = _user_or_404(user_id)
-    send_link(target.email, purpose=links.INVITE)
+    sent = send_link(target.email, purpose=links.INVITE)
     db.session().commit()
-    flash(gettext("Invitation sent to %(email)s.", email=target.email))
+    _flash_invitation(sent, target.email)
     return redirect(url_for("admin.user", user_id=user_id))
 
 

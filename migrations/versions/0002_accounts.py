@@ -72,7 +72,7 @@ def upgrade() -> None:
         sa.Column("target_type", sa.String(24), nullable=False),
         sa.Column("target_id", sa.String(80), nullable=False),
         sa.Column("center_id", sa.String(80), nullable=True),
-        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("outcome", sa.String(40), nullable=False),
         sa.Column("ip", sa.String(45), nullable=False),
         sa.Column("user_agent", sa.String(200), nullable=False),
     )

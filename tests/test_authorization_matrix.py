@@ -1,0 +1,147 @@
+"""Every route × every role, with the status each must get, generated from the route table.
+
+A route the table below does not name fails `test_every_route_is_in_the_matrix`, so a new
+route cannot ship without a decision on who may call it.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from finder.web.access import declared
+from tests.accounts import CENTER_X, bearer_token, signed_in_client
+
+ROLES = ("anonymous", "provider_a", "provider_b", "staff_x", "staff_y", "admin")
+
+
+@dataclass(frozen=True)
+class Case:
+    """The access rule a route must declare, and its answer once access is granted."""
+
+    access: str
+    granted: int
+    form: dict[str, str] = field(default_factory=dict)
+    json: dict[str, object] | None = None
+
+
+MATRIX: dict[tuple[str, str], Case] = {
+    ("GET", "/"): Case("public", 200),
+    ("GET", "/static/<path:filename>"): Case("public", 200),
+    ("GET", "/sign-in"): Case("public", 200),
+    ("POST", "/sign-in"): Case("public", 401, form={"email": "x@example.org", "password": "x"}),
+    ("POST", "/sign-out"): Case("public", 302),
+    ("GET", "/password/forgot"): Case("public", 200),
+    ("POST", "/password/forgot"): Case("public", 200, form={"email": "x@example.org"}),
+    ("GET", "/password/reset"): Case("public", 400),
+    ("POST", "/password/reset"): Case("public", 400),
+    ("GET", "/invitation"): Case("public", 400),
+    ("POST", "/invitation"): Case("public", 400),
+    ("GET", "/account"): Case("signed in", 200),
+    ("GET", "/staff/centers/<center_id>"): Case("staff of the center", 200),
+    ("GET", "/admin/users"): Case("admin", 200),
+    ("POST", "/admin/users"): Case("admin", 400, form={"email": "not an email"}),
+    ("GET", "/admin/users/<int:user_id>"): Case("admin", 200),
+    ("POST", "/admin/users/<int:user_id>"): Case("admin", 400, form={"role": "nobody"}),
+    ("POST", "/admin/users/<int:user_id>/active"): Case("admin", 302, form={"active": "1"}),
+    ("POST", "/admin/users/<int:user_id>/invitation"): Case("admin", 302),
+    ("GET", "/admin/audit"): Case("admin", 200),
+    ("GET", "/admin/audit.csv"): Case("admin", 200),
+    ("GET", "/api/v1/geocode"): Case("public", 200),
+    ("GET", "/api/v1/centers"): Case("public", 200),
+    ("GET", "/api/v1/centers/<center_id>"): Case("public", 200),
+    ("GET", "/api/v1/rules"): Case("public", 200),
+    ("GET", "/api/v1/products"): Case("public", 200),
+    ("GET", "/api/v1/openapi.json"): Case("public", 200),
+    ("POST", "/api/v1/auth/token"): Case(
+        "public", 401, json={"email": "x@example.org", "password": "wrong"}
+    ),
+    ("DELETE", "/api/v1/auth/token"): Case("signed in", 204),
+    ("GET", "/api/v1/me"): Case("signed in", 200),
+}
+
+# What a role that the rule keeps out gets; staff of another center see no such record.
+REFUSED = {"anonymous": "sign in", "wrong role": 403, "other tenant": 404}
+ALLOWED_ROLES = {
+    "public": set(ROLES),
+    "signed in": set(ROLES) - {"anonymous"},
+    "admin": {"admin"},
+    "staff of the center": {"staff_x", "admin"},
+}
+QUERY = {"/api/v1/geocode": "?q=02115", "/api/v1/centers": "?near=02115", "/": "?near=02115"}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule
+
+
+def expected_status(case: Case, role: str, api: bool) -> int:
+    if role in ALLOWED_ROLES[case.access]:
+        return case.granted
+    if role == "anonymous":
+        return 401 if api else 302
+    if case.access == "staff of the center" and role.startswith("staff"):
+        return 404
+    return 403
+
+
+def test_every_route_is_in_the_matrix_with_the_access_it_declares(app):
+    seen = set()
+    for method, rule in routes(app):
+        key = (method, rule.rule)
+        seen.add(key)
+        assert key in MATRIX, f"{method} {rule.rule} has no row in the authorization matrix"
+        assert declared(app, rule.endpoint).name == MATRIX[key].access, key
+    assert seen == set(MATRIX), "the matrix names routes that no longer exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_status_on_every_route(app, accounts, role):
+    path_values = {
+        "center_id": CENTER_X,
+        "user_id": str(accounts["provider_a"].id),
+        "path:filename": "css/site.css",
+    }
+    failures = []
+    callers: dict[bool, tuple] = {}  # one caller per kind (API or page), renewed after sign-out
+    for method, rule in routes(app):
+        case = MATRIX[(method, rule.rule)]
+        path = rule.rule
+        for name, value in path_values.items():
+            path = path.replace(f"<{name}>", value).replace(f"<int:{name}>", value)
+        api = path.startswith("/api/")
+        if api not in callers:
+            callers[api] = _caller(app, accounts, role, api)
+        client, headers = callers[api]
+        if method != "GET" and not api:
+            with client.session_transaction() as session:
+                form = {**case.form, "csrf_token": session.setdefault("csrf_token", "t" * 43)}
+        else:
+            form = case.form
+        response = client.open(
+            path + QUERY.get(path, ""),
+            method=method,
+            headers=headers,
+            data=form if not api else None,
+            json=case.json if api and method == "POST" else None,
+        )
+        response.close()
+        if rule.rule in ("/sign-out", "/api/v1/auth/token") and method in ("POST", "DELETE"):
+            callers.pop(api, None)  # that call ended the session or revoked the token
+        wanted = expected_status(case, role, api)
+        if response.status_code != wanted:
+            failures.append(f"{method} {path}: {response.status_code}, expected {wanted}")
+        if response.status_code == 302 and wanted == 302 and role == "anonymous":
+            if case.access != "public":
+                assert response.headers["Location"].startswith("/sign-in")
+    assert failures == []
+
+
+def _caller(app, accounts, role, api):
+    if role == "anonymous":
+        return app.test_client(), {}
+    account = accounts[role]
+    if api:
+        return app.test_client(), {"Authorization": f"Bearer {bearer_token(app, account.email)}"}
+    return signed_in_client(app, account), {}
