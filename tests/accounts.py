@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from finder.accounts.passwords import hash_password
 from finder.accounts.users import create_user
 from finder.storage import db
 
@@ -32,12 +34,17 @@ PEOPLE = {
 }
 
 
+@cache
+def _password_hash() -> str:
+    """One argon2 hash of PASSWORD for every test account: hashing is slow on purpose."""
+    return hash_password(PASSWORD, email="tests@example.org")
+
+
 def add_account(app: Flask, key: str, **details: object) -> Account:
     email = f"{key.replace('_', '.')}@example.org"
     with app.app_context(), db.transaction() as session:
-        user = create_user(
-            session, email=email, password=PASSWORD, now=datetime.now(UTC), **details
-        )
+        user = create_user(session, email=email, now=datetime.now(UTC), **details)
+        user.password_hash = _password_hash()
         return Account(key, user.id, user.email, user.role)
 
 

@@ -14,7 +14,7 @@ from finder.app import create_app
 from finder.storage import db
 from finder.storage.migrate import upgrade
 
-pytest_plugins = ["tests.accounts", "tests.browser", "tests.smtp"]
+pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CENTERS = FIXTURES / "centers_small.csv"
