@@ -58,7 +58,7 @@ def lock_after(failures: int) -> timedelta:
     """How long sign-in stays locked after `failures` failures in a row."""
     if failures < FREE_FAILURES:
         return timedelta(0)
-    doubled = FIRST_LOCK * (2 ** min(failures - FREE_FAILURES, 12))
+    doubled = FIRST_LOCK * (1 << min(failures - FREE_FAILURES, 12))
     return min(doubled, LONGEST_LOCK)
 
 
