@@ -62,6 +62,17 @@ def transaction() -> Iterator[Session]:
         raise
 
 
+@contextmanager
+def own_session(app: Flask) -> Iterator[Session]:
+    """A session outside any request, closed at the end: for streamed responses and workers."""
+    factory: sessionmaker[Session] = app.extensions[_EXTENSION]
+    current = factory()
+    try:
+        yield current
+    finally:
+        current.close()
+
+
 def _remove_session(_exc: BaseException | None) -> None:
     current = g.pop("db_session", None)
     if current is not None:

@@ -1,16 +1,17 @@
 """Administration: invite, assign and deactivate users; read and export the audit log."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext
@@ -223,8 +224,15 @@ def export_audit_log() -> Response:
     audit.record(db.session(), "audit_exported", at=now(), origin=origin(), actor=_me())
     db.session().commit()
     stamp = now().strftime("%Y%m%dT%H%M%SZ")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def rows() -> Iterator[str]:
+        # The response streams after the request's session is gone: this one is its own.
+        with db.own_session(app) as session:
+            yield from audit.export_csv(session, criteria)
+
     return Response(
-        stream_with_context(audit.export_csv(db.session(), criteria)),
+        rows(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
     )
