@@ -30,9 +30,16 @@ def _rule_ids() -> list[str]:
     return list(catalog_cache().rules.ids)
 
 
-PLACE = Param("q", required=True, description="An address, `City, ST`, a ZIP or ZIP+4.")
+PLACE = Param(
+    "q", required=True, description="An address, `City, ST`, a ZIP or ZIP+4.", example="02115"
+)
 SEARCH = (
-    Param("near", required=True, description="Where the patient lives: address, city or ZIP."),
+    Param(
+        "near",
+        required=True,
+        description="Where the patient lives: address, city or ZIP.",
+        example="Boston, MA",
+    ),
     Param("product", choices=_product_ids, description="Only centers authorized for it."),
     Param("indication", choices=_indication_codes, description="Only centers treating it."),
     Param("population", choices=lambda: POPULATIONS, description="adult or pediatric."),
@@ -58,7 +65,7 @@ def search_filters(values: dict[str, Any]) -> SearchFilters:
     summary="Locate an address, city or ZIP (offline by default).",
     access=PUBLIC,
     query=(PLACE,),
-    responses={200: "Place", 400: "Error", 422: "Error"},
+    responses={200: "Place", 400: "Error", 422: "Error", 503: "Error"},
 )
 def geocode() -> Response:
     values = parse_query((PLACE,), request.args)
@@ -71,7 +78,7 @@ def geocode() -> Response:
     summary="Certified centers ranked by reach under a proximity rule.",
     access=PUBLIC,
     query=SEARCH,
-    responses={200: "CenterSearch", 400: "Error", 422: "Error"},
+    responses={200: "CenterSearch", 400: "Error", 422: "Error", 503: "Error"},
 )
 def centers() -> Response:
     values = parse_query(SEARCH, request.args)
@@ -90,6 +97,7 @@ def centers() -> Response:
     summary="One center.",
     access=PUBLIC,
     responses={200: "Center", 404: "Error"},
+    path_examples={"center_id": "dana-farber-boston"},
 )
 def center(center_id: str) -> Response:
     parse_query((), request.args)

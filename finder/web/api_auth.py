@@ -21,7 +21,8 @@ from finder.web.params import parse_query
     summary="A bearer token for these credentials; it expires and can be revoked.",
     access=PUBLIC,
     body="TokenRequest",
-    responses={201: "Token", 401: "Error"},
+    # 429 also without the rate limit: an email locked after repeated failures (Retry-After).
+    responses={201: "Token", 401: "Error", 429: "Error"},
     rate_limit=limits.TOKEN,
 )
 def issue_token() -> tuple[Response, int]:
@@ -38,7 +39,8 @@ def issue_token() -> tuple[Response, int]:
     "/auth/token",
     summary="Revoke the bearer token this request carries.",
     access=SIGNED_IN,
-    responses={204: None},
+    responses={204: None, 400: "Error"},  # 400: signed in by session, with no token to revoke
+    credentials=("bearer",),
 )
 def revoke_token() -> tuple[str, int]:
     secret = bearer_secret()

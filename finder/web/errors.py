@@ -74,7 +74,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(GeocodingError)
     def _geocoding(error: GeocodingError) -> tuple[Response, int]:
         if isinstance(error, InvalidQuery):
-            return error_response(400, "invalid_location", error.message, fields={"q": "invalid"})
+            # Text the document allows that still cannot be a place: unusable, not malformed.
+            # The search carries it in `near`, the geocoder in `q`.
+            field = "near" if "near" in request.args else "q"
+            return error_response(422, "invalid_location", error.message, fields={field: "invalid"})
         if isinstance(error, AmbiguousPlace):
             candidates = [place_json(p) for p in error.candidates]
             return error_response(422, "ambiguous_location", error.message, candidates=candidates)
@@ -86,12 +89,18 @@ def register(app: Flask) -> None:
         return error_response(422, "location_not_found", error.message)
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[Response | str, int]:
+    def _http(
+        error: HTTPException,
+    ) -> tuple[Response, int] | tuple[str, int, list[tuple[str, str]]]:
         status = error.code or 500
         description = MESSAGES.get(status) or error.description or error.name
+        # The exception's own headers, such as the Allow of a 405, minus its HTML content type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if wants_html():
-            return error_page(status, error.name, description)
+            page, status = error_page(status, error.name, description)
+            return page, status, headers
         response, status = error_response(status, _slug(error.name), description)
+        response.headers.extend(headers)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response, status

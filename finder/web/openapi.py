@@ -153,7 +153,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["email", "password"],
         "additionalProperties": False,
         "properties": {
-            "email": {"type": "string", "minLength": 3, "maxLength": 254},
+            # No control characters: PostgreSQL cannot compare text holding a NUL.
+            "email": {
+                "type": "string",
+                "minLength": 3,
+                "maxLength": 254,
+                "pattern": "^[^\\x00-\\x1f\\x7f]*$",
+            },
             "password": {"type": "string", "minLength": 1, "maxLength": 1024},
         },
     },
@@ -191,6 +197,7 @@ _STATUS_TEXT = {
     415: "Not JSON",
     422: "Unusable input",
     429: "Too many requests",
+    503: "The online geocoder is unavailable and there is no fallback",
 }
 
 
@@ -221,27 +228,37 @@ def _response(status: int, schema: str | None) -> dict[str, Any]:
     return answer
 
 
+def _with_example(parameter: dict[str, Any], example: str | None) -> dict[str, Any]:
+    return {**parameter, "example": example} if example is not None else parameter
+
+
 def openapi_document(operations: Sequence[Operation], *, session_cookie: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": _STRING}
+            _with_example(
+                {"name": name, "in": "path", "required": True, "schema": _STRING},
+                op.path_examples.get(name),
+            )
             for name in op.path_params
         ] + [
-            {
-                "name": p.name,
-                "in": "query",
-                "required": p.required,
-                "description": p.description,
-                "schema": p.schema(),
-            }
+            _with_example(
+                {
+                    "name": p.name,
+                    "in": "query",
+                    "required": p.required,
+                    "description": p.description,
+                    "schema": p.schema(),
+                },
+                p.example,
+            )
             for p in op.query
         ]
         operation: dict[str, Any] = {
             "summary": op.summary,
             "operationId": op.method + op.path.replace("/", "_").replace("{", "").replace("}", ""),
             "parameters": parameters,
-            "security": [] if op.public else [{"bearer": []}, {"session": []}],
+            "security": [] if op.public else [{scheme: []} for scheme in op.credentials],
             "x-access": op.access.name,
             "responses": {
                 str(status): _response(status, schema) for status, schema in _responses(op).items()

@@ -25,6 +25,9 @@ class Operation:
     body: str | None = None  # schema name of the JSON request body
     responses: dict[int, str | None] = field(default_factory=dict)  # status -> schema name
     rate_limit: str | None = None
+    # How a signed-in caller may prove it: the security schemes of the OpenAPI document.
+    credentials: tuple[str, ...] = ("bearer", "session")
+    path_examples: dict[str, str] = field(default_factory=dict)  # for the OpenAPI document
 
     @property
     def public(self) -> bool:
@@ -63,14 +66,28 @@ class OperationTable:
         query: Sequence[Param] = (),
         body: str | None = None,
         rate_limit: str | None = None,
+        credentials: Sequence[str] = ("bearer", "session"),
+        path_examples: dict[str, str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         if body is not None and body not in self.schemas:
             raise KeyError(f"no schema named {body}")
         path_params = tuple(
             part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")
         )
+        if unknown := set(path_examples or {}) - set(path_params):
+            raise KeyError(f"no path parameter named {', '.join(sorted(unknown))}")
         operation = Operation(
-            method, path, summary, access, tuple(query), path_params, body, responses, rate_limit
+            method,
+            path,
+            summary,
+            access,
+            tuple(query),
+            path_params,
+            body,
+            responses,
+            rate_limit,
+            tuple(credentials),
+            dict(path_examples or {}),
         )
         self.operations.append(operation)
         rule = path

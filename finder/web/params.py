@@ -22,6 +22,7 @@ class Param:
     maximum: float | None = None
     max_length: int = 200
     default: Any = None
+    example: str | None = None  # shown in the OpenAPI document
 
     def schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.kind}
@@ -31,6 +32,7 @@ class Param:
             schema["maxLength"] = self.max_length
             if self.required:
                 schema["minLength"] = 1
+                schema["pattern"] = r"\S"  # blank text counts as missing
         if self.minimum is not None:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
@@ -57,6 +59,8 @@ def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str,
             values[param.name] = param.default
             continue
         try:
+            if len(raw[0]) > param.max_length:  # the limit the document states: before stripping
+                raise ValueError(f"at most {param.max_length} characters")
             values[param.name] = _convert(param, text)
         except ValueError as error:
             problems[param.name] = str(error)
@@ -66,18 +70,18 @@ def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str,
 
 
 def _convert(param: Param, text: str) -> Any:
-    if len(text) > param.max_length:
-        raise ValueError(f"at most {param.max_length} characters")
     if param.choices is not None and text not in param.choices():
         raise ValueError("one of " + ", ".join(param.choices()))
     if param.kind == "string":
         return text
+    expected = f"must be {'a whole number' if param.kind == 'integer' else 'a number'}"
+    # int() and float() also read `1_0` and non-ASCII digits such as `٥`: not numbers here.
+    if not text.isascii() or "_" in text:
+        raise ValueError(expected)
     try:
         number = int(text) if param.kind == "integer" else float(text)
     except ValueError:
-        raise ValueError(
-            f"must be {'a whole number' if param.kind == 'integer' else 'a number'}"
-        ) from None
+        raise ValueError(expected) from None
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError("must be a finite number")
     if param.minimum is not None and number < param.minimum:
