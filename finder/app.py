@@ -72,7 +72,8 @@ def register_web(app: Flask) -> None:
     assert api_auth.operations is not None  # noqa: S101 - importing it declares its operations
     for blueprint in (api, pages, account, admin, staff):
         app.register_blueprint(blueprint)
-    access.init_app(app)  # last: every route is known by now
+    access.init_app(app)  # after the blueprints: every route is known by now
+    protection.check_requests(app)
 
 
 def register_commands(app: Flask) -> None:

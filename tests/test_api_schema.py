@@ -125,7 +125,7 @@ def test_a_nul_in_the_email_is_refused_not_a_server_error(fuzz_app):
         "/api/v1/auth/token", json={"email": "admin\u0000@example.org", "password": "x"}
     )
     assert response.status_code == 400
-    assert response.get_json()["fields"] == {"email": "does not satisfy pattern"}
+    assert "\u0000" not in response.get_data(as_text=True)
 
 
 # Found beside the run: inputs the document calls malformed that the API used to accept.

@@ -196,3 +196,31 @@ def test_the_token_endpoint_shares_the_lockout(app, accounts):
     assert response.status_code == 429
     assert response.get_json()["error"] == "sign_in_locked"
     assert int(response.headers["Retry-After"]) >= 59
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("GET", "/?near=021%0015", None),
+        ("POST", "/sign-in", {"email": "a\x00@example.org", "password": "x"}),
+        ("POST", "/password/forgot", {"email": "a\x00@example.org"}),
+        ("POST", "/api/v1/auth/token", '{"email": "a\\u0000@example.org", "password": "x"}'),
+    ],
+)
+def test_a_nul_character_anywhere_is_a_clear_400(app, method, path, payload):
+    client = app.test_client()
+    if isinstance(payload, dict):
+        payload = {**payload, "csrf_token": csrf_token(client)}
+        response = client.post(path, data=payload)
+    elif isinstance(payload, str):
+        response = client.post(path, data=payload, content_type="application/json")
+    else:
+        response = client.get(path)
+    assert response.status_code == 400
+    assert b"not allowed" in response.data
+
+
+def test_a_stale_session_cookie_on_a_guarded_api_call_is_a_401(app, accounts):
+    client = signed_in_client(app, accounts["provider_a"])
+    client.post("/sign-out", data={"csrf_token": csrf_token(client)})
+    assert client.delete("/api/v1/auth/token").status_code == 401

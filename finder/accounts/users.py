@@ -13,7 +13,7 @@ from finder.domain.accounts import ROLES, Role
 from finder.domain.errors import DomainError
 from finder.storage.models import CenterRow, UserCenterRow, UserRow
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 
 class AccountConflict(DomainError):
@@ -92,7 +92,10 @@ def set_active(session: Session, user: UserRow, active: bool, *, now: datetime) 
 
 
 def find_user(session: Session, email: str) -> UserRow | None:
-    return session.scalar(select(UserRow).where(UserRow.email == normalize_email(email)))
+    email = normalize_email(email)
+    if len(email) > 254 or not EMAIL.match(email):
+        return None  # no account has such an address; spares the database odd characters
+    return session.scalar(select(UserRow).where(UserRow.email == email))
 
 
 def user_count(session: Session) -> int:

@@ -106,9 +106,25 @@ def tile_origin(tile_url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
+def _refuse_nul() -> None:
+    """A NUL character is never part of a real form, query or JSON value; storage rejects it."""
+    body = request.get_data(cache=True) or b""
+    encoded = request.query_string
+    if request.mimetype == "application/x-www-form-urlencoded":
+        encoded += body
+    if b"%00" in encoded or b"\x00" in body or (request.is_json and b"\\u0000" in body):
+        abort(400, description="The request holds a character that is not allowed.")
+
+
+def check_requests(app: Flask) -> None:
+    """After the access rules: a stale cookie on a guarded route is a 401, not a CSRF 400."""
+    app.before_request(_refuse_nul)
+    app.before_request(_check_csrf)
+
+
 def init_app(app: Flask) -> None:
     app.config["TILE_ORIGIN"] = tile_origin(app.config.get("TILE_URL"))
-    app.before_request(_check_csrf)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)  # forms and JSON are small
     app.after_request(_security_headers)
     app.jinja_env.globals.update(csrf_token=csrf_token, csp_nonce=csp_nonce)
     app.jinja_env.filters["with_nonce"] = with_nonce
