@@ -3,8 +3,11 @@
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from finder.app import create_app
@@ -14,8 +17,12 @@ from finder.storage import db
 from finder.storage.migrate import upgrade
 from tests.conftest import missing
 
+if TYPE_CHECKING:  # tests.smtp is a plugin of its own, imported once pytest has registered it
+    from tests.smtp import SmtpServer
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+AXE = "/static/vendor/axe-core/axe.min.js"
 # As root in a container, and with no network: no sandbox, no background calls home.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,19 +31,42 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the shipped centers, served on a free local port."""
+def live_mail() -> Iterator["SmtpServer"]:
+    """The SMTP server the live app sends its invitations and reset links to."""
+    from tests.smtp import SmtpServer, running
+
+    with running(SmtpServer()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, live_mail: "SmtpServer") -> Iterator[Flask]:
+    """The app with the shipped centers and no accounts; tests add theirs with add_account."""
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'finder.db'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-tests"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "browser-tests",
+            "SMTP_URL": live_mail.url,
+            # The pages are signed in to many times from one address; the limits have tests.
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         load_centers_file(PROJECT_ROOT / "data" / "centers.csv")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    db.engine(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """The live app served on a free local port: its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-    db.engine(app).dispose()
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +107,20 @@ def page_factory(chromium):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the page.
+
+    axe is loaded from the app's own static folder, as a page's own script would be: the CSP
+    (script-src 'self' and a nonce) refuses an inline copy.
+    """
+    parts = urlsplit(page.url)
+    page.add_script_tag(url=f"{parts.scheme}://{parts.netloc}{AXE}")
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
+    ]

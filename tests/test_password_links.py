@@ -153,6 +153,7 @@ def test_an_admin_invites_a_staff_member_who_then_chooses_a_password(
         },
     )
     assert response.status_code == 302
+    assert b"Invitation sent to coordinator@example.org" in admin.get(response.location).data
     smtp_server.wait_for(1)
     assert smtp_server.recipients[0] == ["coordinator@example.org"]
     link = _link_in(smtp_server.messages[0])
@@ -173,6 +174,16 @@ def test_inviting_an_existing_email_is_a_clear_conflict(mailed_app, people):
     )  # fmt: skip
     assert response.status_code == 409
     assert b"already exists" in response.data
+
+
+def test_an_invitation_the_mail_server_refused_is_reported_to_the_admin(make_app, accounts):
+    app = make_app(SMTP_URL="smtp://127.0.0.1:9")
+    admin = signed_in_client(app, accounts["admin"])
+    response = admin.post(
+        "/admin/users",
+        data={"email": "new@example.org", "role": "provider", "csrf_token": csrf_token(admin)},
+    )
+    assert b"could not be sent" in admin.get(response.location).data
 
 
 def test_a_reset_request_while_the_mail_server_is_down_gives_the_same_page(make_app, accounts):

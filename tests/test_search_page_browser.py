@@ -5,10 +5,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from finder.config import PROJECT_ROOT
-from tests.browser import screenshot
+from tests.browser import axe_violations, screenshot
 
-AXE = PROJECT_ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 PLACES = {
     "zip": "02115",
     "city": "Houston, TX",
@@ -41,17 +39,6 @@ def wait_for_map(page, centers: int) -> None:
     )
     page.wait_for_selector("path.stay-zone", state="attached")
     page.wait_for_selector("path.patient-location", state="attached")
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-    )
-    return [
-        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
-    ]
 
 
 def only_local(page) -> list[str]:

@@ -135,6 +135,7 @@ def send_link(email: str, *, purpose: str) -> bool:
         target_type="user",
         target_id=user.id,
     )
+    return True
 
 
 def _link_mail(to: str, url: str, purpose: str, valid_for: timedelta) -> Mail:
