@@ -20,6 +20,20 @@ class AccountConflict(DomainError):
     code = "account_exists"
 
 
+class SelfLockout(DomainError):
+    """An admin may not take away their own access: someone must be left to manage accounts."""
+
+    code = "self_lockout"
+
+    def __init__(self, change: str) -> None:
+        super().__init__(
+            "You cannot change your own role."
+            if change == "role"
+            else "You cannot deactivate your own account."
+        )
+        self.change = change
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -56,9 +70,17 @@ def create_user(
 
 
 def assign(
-    session: Session, user: UserRow, *, role: str, practice: str, centers: Iterable[str]
+    session: Session,
+    user: UserRow,
+    *,
+    role: str,
+    practice: str,
+    centers: Iterable[str],
+    by: UserRow | None = None,
 ) -> None:
-    """Change a user's role, practice and centers."""
+    """Change a user's role, practice and centers (`by`: the admin making the change)."""
+    if by is not None and by.id == user.id and role != user.role:
+        raise SelfLockout("role")
     _assign(session, user, role=role, practice=practice, centers=centers)
     session.flush()
 
@@ -83,8 +105,12 @@ def _assign(
     user.centers = [UserCenterRow(center_id=center_id) for center_id in wanted]
 
 
-def set_active(session: Session, user: UserRow, active: bool, *, now: datetime) -> None:
+def set_active(
+    session: Session, user: UserRow, active: bool, *, now: datetime, by: UserRow | None = None
+) -> None:
     """Deactivating signs the user out everywhere and revokes their tokens."""
+    if by is not None and by.id == user.id and not active:
+        raise SelfLockout("active")
     user.active = active
     if not active:
         revoke_all(session, user.id, now=now)

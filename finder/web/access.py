@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from finder.domain.accounts import ROLES, Role
+from finder.domain.accounts import Role
 from finder.web.auth import current_actor
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -100,6 +100,3 @@ def init_app(app: Flask) -> None:
     if missing := undeclared(app):
         raise RuntimeError(f"routes without a declared access rule: {', '.join(missing)}")
     app.before_request(_enforce)
-
-
-__all__ = ["ADMIN", "CENTER_STAFF", "PROVIDER", "PUBLIC", "ROLES", "SIGNED_IN", "STAFF", "Access"]

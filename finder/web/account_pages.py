@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from finder import audit
 from finder.accounts import links
 from finder.accounts.users import find_user
 from finder.domain.accounts import (
@@ -34,7 +33,7 @@ from finder.web.auth import (
     authenticate,
     end_session,
     now,
-    origin,
+    record_event,
     signed_in_user,
     start_session,
 )
@@ -82,9 +81,8 @@ def _locked_message(error: SignInLocked) -> str:
 @account.post("/sign-out")
 @allow(PUBLIC)
 def sign_out() -> Response:
-    user = signed_in_user()
-    if user is not None:
-        audit.record(db.session(), "sign_out", at=now(), origin=origin(), actor=user)
+    if signed_in_user() is not None:
+        record_event("sign_out")
     end_session()
     db.session().commit()
     flash(gettext("You are signed out."))
@@ -104,8 +102,9 @@ def forgot_password() -> str:
     if request.method == "POST":
         send_link(request.form.get("email", "")[:254], purpose=links.RESET)
         db.session().commit()
-        return render_template("forgot_password.html", sent=True)
-    return render_template("forgot_password.html", sent=False)
+    minutes = RESET_VALID_FOR // timedelta(minutes=1)
+    sent = request.method == "POST"
+    return render_template("forgot_password.html", sent=sent, valid_minutes=minutes)
 
 
 def send_link(email: str, *, purpose: str) -> bool:
@@ -126,15 +125,7 @@ def send_link(email: str, *, purpose: str) -> bool:
         log.warning("a %s link for user %s was not sent: %s", purpose, user.id, error.reason)
         return False
     action = "password_reset_requested" if purpose == links.RESET else "invitation_sent"
-    audit.record(
-        current,
-        action,
-        at=now(),
-        origin=origin(),
-        actor=signed_in_user() or user,
-        target_type="user",
-        target_id=user.id,
-    )
+    record_event(action, actor=signed_in_user() or user, target_type="user", target_id=user.id)
     return True
 
 
@@ -147,15 +138,11 @@ def _link_mail(to: str, url: str, purpose: str, valid_for: timedelta) -> Mail:
         subject = gettext("You are invited to the CAR T center finder")
         lead = gettext("An administrator created an account for you.")
         ignore = gettext("If you did not expect this, ignore this message.")
-    hours = int(valid_for.total_seconds() // 3600)
-    validity = (
-        gettext(
-            "The link works once, within %(minutes)d minutes.",
-            minutes=int(valid_for.total_seconds() // 60),
-        )
-        if hours < 1
-        else gettext("The link works once, within %(days)d days.", days=valid_for.days)
-    )
+    if valid_for < timedelta(days=1):
+        minutes = valid_for // timedelta(minutes=1)
+        validity = gettext("The link works once, within %(minutes)d minutes.", minutes=minutes)
+    else:
+        validity = gettext("The link works once, within %(days)d days.", days=valid_for.days)
     action = gettext("Choose your password here:")
     text = f"{lead}\n\n{action}\n{url}\n\n{validity}\n{ignore}\n"
     html = render_template(
@@ -198,15 +185,7 @@ def _set_password(purpose: str) -> Response | tuple[str, int]:
     except InvalidLink:
         return render_template("set_password.html", purpose=purpose, invalid=True), 400
     action = "password_reset" if purpose == links.RESET else "invitation_accepted"
-    audit.record(
-        current,
-        action,
-        at=now(),
-        origin=origin(),
-        actor=user,
-        target_type="user",
-        target_id=user.id,
-    )
+    record_event(action, actor=user, target_type="user", target_id=user.id)
     current.commit()
     flash(gettext("Your password is set. Sign in with it."))
     return redirect(url_for("account.sign_in"))
@@ -226,6 +205,13 @@ def _password_form(
     purpose: str, token: str, email: str, error: str | None, status: int
 ) -> tuple[str, int]:
     page = render_template(
-        "set_password.html", purpose=purpose, invalid=False, token=token, email=email, error=error
+        "set_password.html",
+        purpose=purpose,
+        invalid=False,
+        token=token,
+        email=email,
+        error=error,
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
     )
     return page, status

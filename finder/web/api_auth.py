@@ -2,14 +2,20 @@
 
 from flask import Response, jsonify, request
 
-from finder import audit
 from finder.accounts import credentials
 from finder.accounts.credentials import TOKEN
 from finder.storage import db
 from finder.web import limits
 from finder.web.access import PUBLIC, SIGNED_IN
 from finder.web.api import operations
-from finder.web.auth import authenticate, bearer_secret, now, origin, signed_in_user, token_lifetime
+from finder.web.auth import (
+    authenticate,
+    bearer_secret,
+    now,
+    record_event,
+    signed_in_user,
+    token_lifetime,
+)
 from finder.web.errors import BadRequest
 from finder.web.openapi import SCHEMAS
 from finder.web.operations import json_body
@@ -48,7 +54,7 @@ def revoke_token() -> tuple[str, int]:
         raise BadRequest("Send the token to revoke in the Authorization header.")
     current = db.session()
     credentials.revoke(current, secret, kind=TOKEN, now=now())
-    audit.record(current, "token_revoked", at=now(), origin=origin(), actor=signed_in_user())
+    record_event("token_revoked")
     current.commit()
     return "", 204
 

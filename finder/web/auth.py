@@ -95,35 +95,34 @@ def bearer_secret() -> str | None:
 
 
 def _load_session(secret: str) -> SignedIn | None:
-    found = credentials.resolve(
-        db.session(), secret, kind=SESSION, lifetime=session_lifetime(), now=now()
-    )
-    if found is None:
-        return None
-    g.auth_method = SESSION
-    return SignedIn(found[0], found[1], secret)
+    return _signed_in(secret, SESSION, session_lifetime())
 
 
 def _load_bearer(_request: Any) -> SignedIn | None:
     secret = bearer_secret()
-    if secret is None:
-        return None
-    found = credentials.resolve(
-        db.session(), secret, kind=TOKEN, lifetime=token_lifetime(), now=now()
-    )
+    return None if secret is None else _signed_in(secret, TOKEN, token_lifetime())
+
+
+def _signed_in(secret: str, kind: str, lifetime: Lifetime) -> SignedIn | None:
+    found = credentials.resolve(db.session(), secret, kind=kind, lifetime=lifetime, now=now())
     if found is None:
         return None
-    g.auth_method = TOKEN
+    g.auth_method = kind
     return SignedIn(found[0], found[1], secret)
 
 
-def _commit_touches(response: Any) -> Any:
-    """Keep the credential's last use (the idle timeout) and any revocation it caused."""
-    if "db_session" in g:
-        current = db.session()
-        if current.dirty:
-            current.commit()
-    return response
+def _identify_caller() -> None:
+    """Load the caller before any view, and keep the credential's last use (the idle timeout)
+    or the revocation it caused in a commit of its own, apart from anything the view does."""
+    current_user._get_current_object()  # runs the loaders
+    if "db_session" in g and db.session().dirty:
+        db.session().commit()
+
+
+def record_event(action: str, **what: Any) -> None:
+    """Add an audit event for this request: when, from where, and by default who."""
+    what.setdefault("actor", signed_in_user())
+    audit.record(db.session(), action, at=now(), origin=origin(), **what)
 
 
 def init_app(app: Flask) -> None:
@@ -140,7 +139,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # sessions live on the server; see SignedIn.get_id
     login_manager.user_loader(_load_session)
     login_manager.request_loader(_load_bearer)
-    app.after_request(_commit_touches)
+    app.before_request(_identify_caller)  # first: before the access rules and any view
     app.context_processor(_account_words)
 
 
@@ -162,8 +161,8 @@ def authenticate(email: str, password: str, *, action: str) -> UserRow:
     try:
         user = sign_in.authenticate(current, email, password, now=now())
     except DomainError as error:
-        audit.record(current, action, at=now(), origin=origin(), outcome=error.code)
+        record_event(action, actor=None, outcome=error.code)
         current.commit()
         raise
-    audit.record(current, action, at=now(), origin=origin(), actor=user)
+    record_event(action, actor=user)
     return user

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from finder.domain.accounts import Role
 from finder.web.operations import Operation
 
 _STRING = {"type": "string"}
@@ -208,7 +209,7 @@ def _responses(op: Operation) -> dict[int, str | None]:
         responses.setdefault(400, "Error")
     if not op.public:
         responses.setdefault(401, "Error")
-        if op.access.roles is not None and len(op.access.roles) < 3:
+        if op.access.roles is not None and op.access.roles != frozenset(Role):
             responses.setdefault(403, "Error")
         if op.access.center_arg:
             responses.setdefault(404, "Error")
