@@ -20,6 +20,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") != "0",
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "CAR T center finder <no-reply@localhost>",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "GEOCODER": os.environ.get("GEOCODER") or "offline",
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT") or None,

@@ -1,14 +1,22 @@
-"""The engine and one session per request, removed at teardown."""
+"""The engine and one session per request, removed at teardown.
+
+On SQLite (WAL mode) a request that may write (any method but GET, HEAD and OPTIONS) runs its
+transactions as BEGIN IMMEDIATE: the write lock is taken up front, waiting up to the busy
+timeout, so two writers never both read and then fail to upgrade. Reads stay deferred and never
+wait for writers. On PostgreSQL writes rely on row locks and conditional updates.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _EXTENSION = "finder.db"
+_WRITER = "finder.db.writer"
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(url: str) -> Engine:
@@ -21,11 +29,17 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+        connection.isolation_level = None  # the driver's own BEGIN is replaced by _begin's
         cursor = connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        writes = connection.get_execution_options().get("finder_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
@@ -33,6 +47,8 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions[_EXTENSION] = sessionmaker(engine, expire_on_commit=False)
+    writer = engine.execution_options(finder_write=True)
+    app.extensions[_WRITER] = sessionmaker(writer, expire_on_commit=False)
     app.teardown_appcontext(_remove_session)
 
 
@@ -43,9 +59,10 @@ def engine(app: Flask | None = None) -> Engine:
 
 
 def session() -> Session:
-    """The request's session, made on first use."""
+    """The request's session, made on first use; a writer's for requests that may write."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions[_EXTENSION]()
+        may_write = not has_request_context() or request.method not in _READ_ONLY_METHODS
+        g.db_session = current_app.extensions[_WRITER if may_write else _EXTENSION]()
     current: Session = g.db_session
     return current
 
@@ -63,9 +80,9 @@ def transaction() -> Iterator[Session]:
 
 
 @contextmanager
-def own_session(app: Flask) -> Iterator[Session]:
+def own_session(app: Flask, *, write: bool = False) -> Iterator[Session]:
     """A session outside any request, closed at the end: for streamed responses and workers."""
-    factory: sessionmaker[Session] = app.extensions[_EXTENSION]
+    factory: sessionmaker[Session] = app.extensions[_WRITER if write else _EXTENSION]
     current = factory()
     try:
         yield current

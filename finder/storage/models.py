@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -164,3 +166,92 @@ class AuditEventRow(Base):
     outcome: Mapped[str] = mapped_column(String(40), default="ok")
     ip: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CalendarRow(Base):
+    """A center's consultation hours (local wall-clock times) and how slots are cut from them."""
+
+    __tablename__ = "center_calendars"
+
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), primary_key=True)
+    weekly: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    min_notice_hours: Mapped[int] = mapped_column(Integer)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class ClosureRow(Base):
+    """Local dates, start to end inclusive, on which a center sees nobody."""
+
+    __tablename__ = "closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class SlotRow(Base):
+    """One consultation slot. `booked` only changes by a conditional update (see booking)."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("center_id", "start_at", "end_at", name="uq_slots_center_time"),
+        CheckConstraint("booked >= 0", name="ck_slots_booked_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    block_reason: Mapped[str] = mapped_column(String(200), default="")
+    # No longer offered: outside the current hours or on a closed date. Kept while bookings
+    # point at it, so staff see them and decide; never bookable.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BookingRow(Base):
+    """A consultation booked by a referring provider for a patient: health information."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(80), unique=True)  # the calendar invite's UID
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))  # booked | cancelled | completed | no_show
+    patient_name: Mapped[str] = mapped_column(String(200))
+    patient_birth_date: Mapped[date] = mapped_column(Date)
+    patient_email: Mapped[str] = mapped_column(String(254), default="")
+    patient_phone: Mapped[str] = mapped_column(String(32), default="")
+    indication: Mapped[str] = mapped_column(String(16))
+    product: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # the invite's SEQUENCE
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status_reason: Mapped[str] = mapped_column(String(200), default="")
+    slot: Mapped[SlotRow] = relationship(lazy="joined")
+
+
+class IdempotencyKeyRow(Base):
+    """A provider's Idempotency-Key and the booking its first request created."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
