@@ -1,0 +1,1 @@
+"""Consultation calendars and bookings."""
