@@ -10,7 +10,17 @@ from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
 from finder.storage import db
-from finder.web import access, api_auth, auth, errors, i18n, limits, protection, request_log
+from finder.web import (
+    access,
+    api_auth,
+    auth,
+    booking_api,
+    errors,
+    i18n,
+    limits,
+    protection,
+    request_log,
+)
 from finder.web.account_pages import account
 from finder.web.admin_pages import admin
 from finder.web.api import api
@@ -69,7 +79,8 @@ def register_web(app: Flask) -> None:
     auth.init_app(app)
     protection.init_app(app)
     limits.init_app(app)
-    assert api_auth.operations is not None  # noqa: S101 - importing it declares its operations
+    # Importing these modules declares their operations on the API blueprint.
+    assert api_auth.operations is booking_api.operations  # noqa: S101
     for blueprint in (api, pages, account, admin, staff):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now

@@ -50,7 +50,9 @@ CONFIG = {
         {
             # A well-formed location that the offline gazetteer does not know, or that cannot be
             # a place, is "well-formed but unusable": 422 by the contract, for valid input too.
-            "include-path-regex": "^/(geocode|centers)$",
+            # Likewise a booking of a slot that does not exist or a product the center does not
+            # give, a birth date in the future, overlapping hours or a day like 30 February.
+            "include-path-regex": "^/(geocode|centers|bookings)",
             "checks": {
                 "positive_data_acceptance": {
                     "expected-statuses": [*PositiveDataAcceptanceConfig().expected_statuses, "422"]

@@ -31,7 +31,7 @@ from finder.domain.bookings import (
     SlotUnavailable,
 )
 from finder.domain.errors import UnknownReference
-from finder.domain.slots import InsideMinimumNotice, SlotInPast
+from finder.domain.slots import CenterClosed, InsideMinimumNotice, SlotInPast
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import BookingRow, SlotRow
@@ -244,7 +244,7 @@ def test_a_closure_retires_its_slots_and_lists_the_bookings_on_it(ctx):
     assert free == []
     with pytest.raises(UnknownSlot):  # a closed slot nobody had booked is gone
         do_book(request_for(unbooked), ctx["provider_a"].id)
-    with pytest.raises(SlotUnavailable):
+    with pytest.raises(CenterClosed):
         do_book(request_for(booked, patient=patient("Late")), ctx["provider_b"].id)
 
 

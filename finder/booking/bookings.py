@@ -52,11 +52,25 @@ MAX_KEY_LENGTH = 200
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
 
 
+class InvalidIdempotencyKey(DomainError):
+    code = "invalid_idempotency_key"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The Idempotency-Key header must be 1 to 200 printable ASCII characters.",
+            fields={"Idempotency-Key": "invalid"},
+        )
+
+
 class UnknownSlot(DomainError):
     code = "unknown_slot"
 
     def __init__(self) -> None:
-        super().__init__("No slot has this id.", fields={"slot_id": "no such slot"})
+        super().__init__(
+            "This slot does not exist or is no longer offered (the center may have changed its "
+            "hours or closed that day). Pick another slot.",
+            fields={"slot_id": "no such slot"},
+        )
 
 
 @dataclass(frozen=True)
@@ -75,10 +89,7 @@ def check_idempotency_key(key: str | None) -> str | None:
     if key is None:
         return None
     if not _KEY.match(key):
-        raise InvalidBooking(
-            "The Idempotency-Key header must be 1 to 200 printable ASCII characters.",
-            fields={"Idempotency-Key": "invalid"},
-        )
+        raise InvalidIdempotencyKey()
     return key
 
 
@@ -170,10 +181,12 @@ def _claim_key(
 
 def _check_slot_bookable(session: Session, center: Center, slot: SlotRow, now: datetime) -> None:
     availability = load_availability(session, center)
-    if availability is None or slot.retired or slot.blocked:
+    if availability is None:
         raise SlotUnavailable()
     closures = [as_closure(row) for row in closures_of(session, center.id)]
     check_bookable(slot.start_at, now=now, availability=availability, closures=closures)
+    if slot.retired or slot.blocked:
+        raise SlotUnavailable()
 
 
 def _take(session: Session, slot_id: int) -> None:
@@ -206,12 +219,16 @@ def _release(session: Session, slot_id: int) -> None:
 
 
 def _lock_slots(session: Session, *slot_ids: int) -> None:
-    """Lock the slots in id order (PostgreSQL), so crossing moves wait instead of deadlocking."""
+    """Lock the slots in id order (PostgreSQL), so crossing moves wait instead of deadlocking.
+
+    FOR NO KEY UPDATE, the lock an UPDATE of the slot takes anyway: it leaves the key-share
+    locks of bookings pointing at the slot alone.
+    """
     session.execute(
         select(SlotRow.id)
         .where(SlotRow.id.in_(sorted(slot_ids)))
         .order_by(SlotRow.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all()
 
 
@@ -278,6 +295,9 @@ def reschedule(
     center = centers.get(booking.center_id)
     _check_slot_bookable(session, center, target, now)
     old_slot_id = booking.slot_id
+    # Both slots first, in id order, then the booking: the booking's new foreign key takes a
+    # key-share lock on the target slot, so taking the slot lock after it could deadlock.
+    _lock_slots(session, old_slot_id, target.id)
     changed = session.execute(
         update(BookingRow)
         .where(
@@ -290,7 +310,6 @@ def reschedule(
     ).rowcount
     if changed != 1:
         raise BookingNotChangeable("This booking was changed meanwhile. Reload it and try again.")
-    _lock_slots(session, old_slot_id, target.id)
     _take(session, target.id)
     _release(session, old_slot_id)
     session.flush()

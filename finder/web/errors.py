@@ -19,17 +19,40 @@ from finder.web.shapes import place_json
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_CODE = {"invalid_credentials": 401, "sign_in_locked": 429, "account_exists": 409}
+STATUS_BY_CODE = {
+    "invalid_credentials": 401,
+    "sign_in_locked": 429,
+    "account_exists": 409,
+    # Booking: a slot that filled up or was withdrawn, or a booking changed meanwhile, is a
+    # conflict; a slot of the wrong center, an unknown slot or a reused key is unusable input.
+    "slot_taken": 409,
+    "slot_unavailable": 409,
+    "booking_not_changeable": 409,
+    "unknown_slot": 422,
+    "not_offered": 422,
+    "slot_of_another_center": 422,
+    "idempotency_key_reused": 422,
+    "no_calendar": 404,
+    "invalid_idempotency_key": 400,
+    # Bodies the document accepts whose values still cannot be used (a birth date in the
+    # future, overlapping hours): well-formed but unusable. Malformed bodies never get here.
+    "invalid_booking": 422,
+    "invalid_availability": 422,
+    "invalid_closure": 422,
+}
 MESSAGES = {429: "Too many requests. Wait a minute and try again."}
 
 
 class BadRequest(Exception):
     """A malformed request: a parameter missing, of the wrong type, or not allowed."""
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, fields: dict[str, str] | None = None, *, status: int = 400
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        self.status = status  # 422 for a well-formed value that is unusable
 
 
 def error_response(
@@ -53,7 +76,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(BadRequest)
     def _bad_request(error: BadRequest) -> tuple[Response, int]:
-        return error_response(400, "bad_request", error.message, fields=error.fields)
+        code = "bad_request" if error.status == 400 else "unusable_request"
+        return error_response(error.status, code, error.message, fields=error.fields)
 
     @app.errorhandler(UnknownReference)
     def _unknown(error: UnknownReference) -> tuple[Response, int]:

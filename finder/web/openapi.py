@@ -4,11 +4,233 @@ from collections.abc import Sequence
 from typing import Any
 
 from finder.domain.accounts import Role
+from finder.domain.availability import DAYS, LIMITS
+from finder.domain.bookings import OUTCOMES
 from finder.web.operations import Operation
 
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _STRINGS = {"type": "array", "items": _STRING}
+_INSTANT = {"type": "string", "format": "date-time"}
+_DAY = {"type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}
+_CLOCK = {"type": "string", "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$"}
+# One line of text with no control characters (PostgreSQL refuses a NUL in text).
+_LINE = {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"}
+_TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b-\\x1f\\x7f]*$"}
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _bounded(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Availability": {
+        "type": "object",
+        "required": ["weekly", *LIMITS],
+        "additionalProperties": False,
+        "properties": {
+            "weekly": {
+                "type": "array",
+                "maxItems": 70,
+                "items": {
+                    "type": "object",
+                    "required": ["day", "start", "end"],
+                    "additionalProperties": False,
+                    "properties": {"day": {"enum": list(DAYS)}, "start": _CLOCK, "end": _CLOCK},
+                },
+            },
+            **{name: _bounded(*bounds) for name, bounds in LIMITS.items()},
+        },
+    },
+    "StoredAvailability": {
+        "type": "object",
+        "required": ["weekly", *LIMITS, "timezone", "displaced"],
+        "properties": {
+            "weekly": {"type": "array"},
+            **{name: {"type": "integer"} for name in LIMITS},
+            "timezone": _STRING,
+            "displaced": {"type": "array", "items": _ref("Displaced")},
+        },
+    },
+    "Displaced": {
+        "type": "object",
+        "required": ["booking_id", "start", "reason"],
+        "properties": {
+            "booking_id": {"type": "integer"},
+            "start": _INSTANT,
+            "reason": {"enum": ["closed", "outside_hours", "blocked", "over_capacity"]},
+            "detail": _STRING,
+        },
+    },
+    "ClosureRequest": {
+        "type": "object",
+        "required": ["reason"],
+        "additionalProperties": False,
+        "properties": {
+            "date": _DAY,
+            "start": _DAY,
+            "end": _DAY,
+            "reason": {**_LINE, "minLength": 1, "maxLength": 200},
+        },
+        "oneOf": [{"required": ["date"]}, {"required": ["start", "end"]}],
+    },
+    "Closure": {
+        "type": "object",
+        "required": ["id", "start", "end", "reason"],
+        "properties": {
+            "id": {"type": "integer"},
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+            "reason": _STRING,
+            "displaced": {"type": "array", "items": _ref("Displaced")},
+        },
+    },
+    "ClosureList": {
+        "type": "object",
+        "required": ["closures"],
+        "properties": {"closures": {"type": "array", "items": _ref("Closure")}},
+    },
+    "Slot": {
+        "type": "object",
+        "required": ["id", "start", "end", "capacity", "remaining"],
+        "properties": {
+            "id": {"type": "integer"},
+            "start": _INSTANT,
+            "end": _INSTANT,
+            "capacity": {"type": "integer"},
+            "remaining": {"type": "integer"},
+            "booked": {"type": "integer"},
+            "blocked": {"type": "boolean"},
+            "block_reason": _STRING,
+            "retired": {"type": "boolean"},
+        },
+    },
+    "SlotList": {
+        "type": "object",
+        "required": ["center_id", "timezone", "slots"],
+        "properties": {
+            "center_id": _STRING,
+            "timezone": _STRING,
+            "published": {"type": "boolean"},
+            "slots": {"type": "array", "items": _ref("Slot")},
+        },
+    },
+    "BlockRequest": {
+        "type": "object",
+        "required": ["blocked"],
+        "additionalProperties": False,
+        "properties": {
+            "blocked": {"type": "boolean"},
+            "reason": {**_LINE, "maxLength": 200},
+        },
+    },
+    "BookingRequest": {
+        "type": "object",
+        "required": ["slot_id", "patient", "indication"],
+        "additionalProperties": False,
+        "properties": {
+            "slot_id": _ID,
+            "patient": {
+                "type": "object",
+                "required": ["name", "birth_date"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {**_LINE, "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+                    "birth_date": _DAY,
+                    "email": {**_LINE, "maxLength": 254},
+                    "phone": {**_LINE, "maxLength": 32},
+                },
+            },
+            "indication": {**_LINE, "minLength": 1, "maxLength": 16},
+            "product": {"type": ["string", "null"], "maxLength": 40},
+            "notes": {**_TEXT, "maxLength": 2000},
+        },
+    },
+    "Booking": {
+        "type": "object",
+        "required": [
+            "id",
+            "slot_id",
+            "center_id",
+            "start",
+            "end",
+            "status",
+            "patient",
+            "indication",
+            "product",
+            "notes",
+            "reminders",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "slot_id": {"type": "integer"},
+            "center_id": _STRING,
+            "center_name": _STRING,
+            "timezone": _STRING,
+            "start": _INSTANT,
+            "end": _INSTANT,
+            "status": {"enum": ["booked", "cancelled", "completed", "no_show"]},
+            "status_reason": _STRING,
+            "patient": {
+                "type": "object",
+                "required": ["name", "birth_date", "email", "phone"],
+                "properties": {
+                    "name": _STRING,
+                    "birth_date": {"type": "string", "format": "date"},
+                    "email": _STRING,
+                    "phone": _STRING,
+                },
+            },
+            "indication": _STRING,
+            "product": _NULLABLE_STRING,
+            "notes": _STRING,
+            "sequence": {"type": "integer"},
+            "created_at": _INSTANT,
+            "updated_at": _INSTANT,
+            "provider": {"type": "object"},
+            "reminders": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "due_at", "status"],
+                    "properties": {"kind": _STRING, "due_at": _INSTANT, "status": _STRING},
+                },
+            },
+        },
+    },
+    "BookingList": {
+        "type": "object",
+        "required": ["bookings"],
+        "properties": {
+            "center_id": _STRING,
+            "timezone": _STRING,
+            "bookings": {"type": "array", "items": _ref("Booking")},
+        },
+    },
+    "CancelRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"reason": {**_LINE, "maxLength": 200}},
+    },
+    "RescheduleRequest": {
+        "type": "object",
+        "required": ["slot_id"],
+        "additionalProperties": False,
+        "properties": {"slot_id": _ID},
+    },
+    "OutcomeRequest": {
+        "type": "object",
+        "required": ["status"],
+        "additionalProperties": False,
+        "properties": {"status": {"enum": list(OUTCOMES)}},
+    },
+    "Calendar": {"type": "string"},
+}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {
@@ -184,6 +406,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "centers": _STRINGS,
         },
     },
+    **BOOKING_SCHEMAS,
 }
 
 _STATUS_TEXT = {

@@ -1,7 +1,9 @@
 """Query parameters declared once: parsed and checked here, described in the OpenAPI document."""
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -11,10 +13,17 @@ from finder.web.errors import BadRequest
 Choices = Callable[[], Sequence[str]]
 
 
+class Unusable(ValueError):
+    """A value of the documented form that still means nothing (e.g. 30 February): 422."""
+
+_DATE_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$"
+_DATE = re.compile(_DATE_PATTERN)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str = "string"  # string | integer | number
+    kind: str = "string"  # string | integer | number | date
     description: str = ""
     required: bool = False
     choices: Choices | None = None
@@ -25,6 +34,8 @@ class Param:
     example: str | None = None  # shown in the OpenAPI document
 
     def schema(self) -> dict[str, Any]:
+        if self.kind == "date":  # empty means the default, like every optional parameter
+            return {"type": "string", "pattern": _DATE_PATTERN}
         schema: dict[str, Any] = {"type": self.kind}
         if self.choices is not None:
             schema["enum"] = list(self.choices())
@@ -46,6 +57,7 @@ def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str,
     """The typed values, or BadRequest naming every bad parameter."""
     known = {p.name for p in params}
     problems = {name: "unknown parameter" for name in args if name not in known}
+    unusable: dict[str, str] = {}
     values: dict[str, Any] = {}
     for param in params:
         raw = args.getlist(param.name)
@@ -62,10 +74,14 @@ def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str,
             if len(raw[0]) > param.max_length:  # the limit the document states: before stripping
                 raise ValueError(f"at most {param.max_length} characters")
             values[param.name] = _convert(param, text)
+        except Unusable as error:
+            unusable[param.name] = str(error)
         except ValueError as error:
             problems[param.name] = str(error)
     if problems:
         raise BadRequest(_sentence(problems), fields=problems)
+    if unusable:
+        raise BadRequest(_sentence(unusable), fields=unusable, status=422)
     return values
 
 
@@ -74,6 +90,13 @@ def _convert(param: Param, text: str) -> Any:
         raise ValueError("one of " + ", ".join(param.choices()))
     if param.kind == "string":
         return text
+    if param.kind == "date":
+        if not _DATE.fullmatch(text):
+            raise ValueError("must be a date YYYY-MM-DD")
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise Unusable("no such day in the calendar") from None
     expected = f"must be {'a whole number' if param.kind == 'integer' else 'a number'}"
     # int() and float() also read `1_0` and non-ASCII digits such as `٥`: not numbers here.
     if not text.isascii() or "_" in text:
