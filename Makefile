@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/startup_time.py
 	$(BIN)/python bench/page_render.py
+	$(BIN)/python bench/booking_throughput.py
 
 clean:
 	rm -rf $(VENV) instance test-output

@@ -237,7 +237,7 @@ def test_a_closure_retires_its_slots_and_lists_the_bookings_on_it(ctx):
     with db.transaction() as session:
         calendar.add_closure(session, center, closure, now=NOW, by=None)
     found = calendar.displaced(db.session(), center, now=NOW)
-    assert [(d.reason, d.closure) for d in found] == [("closed", "Team retreat")]
+    assert [(d.reason, d.detail) for d in found] == [("closed", "Team retreat")]
     free = calendar.free_slots(
         db.session(), center, first_day=date(2027, 1, 20), last_day=date(2027, 1, 20), now=NOW
     )
@@ -299,3 +299,15 @@ def test_outcomes_only_once_the_time_has_come_and_tenants_are_hidden(ctx):
             find_booking(session, stranger, booking.id)
     staff = Actor(ctx["staff_x"].id, Role.STAFF, frozenset({CENTER_X}))
     assert find_booking(session, staff, booking.id).id == booking.id
+
+
+def test_a_lower_capacity_lists_only_the_bookings_that_no_longer_fit(ctx):
+    publish(capacity=2)
+    slot = slot_at(date(2027, 1, 13), 9)
+    first = do_book(request_for(slot.id), ctx["provider_a"].id).booking
+    second = do_book(request_for(slot.id, patient=patient("B")), ctx["provider_b"].id).booking
+    publish(capacity=1)
+    center = current_catalog().centers.get(CENTER_X)
+    found = calendar.displaced(db.session(), center, now=NOW)
+    assert [(d.booking.id, d.reason) for d in found] == [(second.id, "over_capacity")]
+    assert first.id != second.id

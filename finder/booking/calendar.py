@@ -46,7 +46,7 @@ class Displaced:
 
     booking: BookingRow
     reason: str  # closed | outside_hours | over_capacity | blocked
-    closure: str = ""
+    detail: str = ""  # the closure's or the block's reason
 
 
 def availability_of(row: CalendarRow, timezone: str) -> Availability:
@@ -327,6 +327,7 @@ def displaced(session: Session, center: Center, *, now: datetime) -> list[Displa
     zone = ZoneInfo(center.timezone)
     closures = [as_closure(c) for c in closures_of(session, center.id)]
     found = []
+    kept: dict[int, int] = {}  # slot id -> bookings that still fit its capacity
     for booking in rows:
         slot = booking.slot
         local_day = slot.start_at.astimezone(zone).date()
@@ -337,6 +338,8 @@ def displaced(session: Session, center: Center, *, now: datetime) -> list[Displa
             found.append(Displaced(booking, "outside_hours"))
         elif slot.blocked:
             found.append(Displaced(booking, "blocked", slot.block_reason))
+        elif kept.setdefault(slot.id, 0) < slot.capacity:
+            kept[slot.id] += 1  # the earliest bookings keep their places; the rest are listed
         else:
             found.append(Displaced(booking, "over_capacity"))
     return found

@@ -88,7 +88,7 @@ def _displaced_json(found: list[Displaced], center: Center) -> list[dict[str, An
             "booking_id": item.booking.id,
             "start": local_iso(item.booking.slot.start_at, center.timezone),
             "reason": item.reason,
-            "detail": item.closure,
+            "detail": item.detail,
         }
         for item in found
     ]

@@ -80,7 +80,12 @@ def register(app: Flask) -> None:
         return error_response(error.status, code, error.message, fields=error.fields)
 
     @app.errorhandler(UnknownReference)
-    def _unknown(error: UnknownReference) -> tuple[Response, int]:
+    def _unknown(error: UnknownReference) -> tuple[Response | str, int]:
+        status = 400 if error.fields else 404
+        if wants_html():  # a page naming an unknown center, booking or slot
+            return error_page(
+                status, "Not found" if status == 404 else "Bad request", error.message
+            )
         if error.fields:
             return error_response(400, "bad_request", error.message, fields=error.fields)
         return error_response(404, "not_found", error.message)

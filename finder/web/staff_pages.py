@@ -565,11 +565,11 @@ def remove_closure(center_id: str, closure_id: int) -> Response:
 def displaced_words(item: calendar.Displaced) -> str:
     """Why the calendar no longer holds a booking, in words."""
     if item.reason == "closed":
-        return gettext("The center is closed that day: %(reason)s", reason=item.closure)
+        return gettext("The center is closed that day: %(reason)s", reason=item.detail)
     if item.reason == "outside_hours":
         return gettext("Outside the current consultation hours")
-    if item.reason == "blocked" and item.closure:
-        return gettext("The slot is blocked: %(reason)s", reason=item.closure)
+    if item.reason == "blocked" and item.detail:
+        return gettext("The slot is blocked: %(reason)s", reason=item.detail)
     if item.reason == "blocked":
         return gettext("The slot is blocked")
     return gettext("The slot holds more bookings than its capacity")
