@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from finder.booking.calendar import refresh_all
@@ -21,7 +20,5 @@ def slots() -> None:
 def refresh() -> None:
     """Expand every center's hours into slots up to the end of its horizon (safe to repeat)."""
     centers = current_catalog().centers.centers
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    with db.own_session(app, write=True) as session:
-        added = refresh_all(session, centers, now=datetime.now(UTC))
+    added = refresh_all(db.session(), centers, now=datetime.now(UTC))
     click.echo(f"Slots refreshed; {added} added.")

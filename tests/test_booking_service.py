@@ -311,3 +311,13 @@ def test_a_lower_capacity_lists_only_the_bookings_that_no_longer_fit(ctx):
     found = calendar.displaced(db.session(), center, now=NOW)
     assert [(d.booking.id, d.reason) for d in found] == [(second.id, "over_capacity")]
     assert first.id != second.id
+
+
+def test_the_refresh_command_rolls_the_horizon_forward(app, ctx):
+    publish()
+    with db.transaction() as session:  # as if the slots of the horizon's last days were missing
+        session.query(SlotRow).delete()
+    result = app.test_cli_runner().invoke(args=["slots", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "added" in result.output
+    assert db.session().scalar(select(func.count(SlotRow.id))) > 0
