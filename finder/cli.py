@@ -39,9 +39,11 @@ main = FlaskGroup(
 
 
 def init_app(app: Flask) -> None:
+    from finder.demo import demo
+    from finder.slot_commands import slots
     from finder.user_commands import users
 
-    for command in (init_db, load_centers, serve, search, users):
+    for command in (init_db, load_centers, serve, search, users, demo, slots):
         app.cli.add_command(command)
 
 

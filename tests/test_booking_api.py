@@ -412,3 +412,9 @@ def test_malformed_queries_and_unknown_centers(app, api, client):
         == 422
     )
     assert date.today()  # the clock is real: nothing above depends on it
+
+
+def test_ids_beyond_what_the_database_stores_are_not_found(app, api):
+    for path in ("/bookings/9999999999", "/bookings/2147483648/ics"):
+        assert api["provider_a"].get(path).status_code == 404
+    assert api["staff_x"].delete(f"/centers/{CENTER_X}/closures/9999999999").status_code == 404

@@ -29,6 +29,7 @@ from finder.domain.accounts import Actor, Role
 from finder.domain.bookings import (
     BOOKED,
     CANCELLED,
+    MAX_ID,
     OUTCOMES,
     BookingNotChangeable,
     BookingRequest,
@@ -285,7 +286,7 @@ def reschedule(
 ) -> BookingRow:
     """Move the booking to another free slot of its center; the old slot is freed at once."""
     check_change(booking.status, started=booking.slot.start_at <= now, to=BOOKED)
-    target = session.get(SlotRow, slot_id)
+    target = session.get(SlotRow, slot_id) if 1 <= slot_id <= MAX_ID else None
     if target is None:
         raise UnknownSlot()
     if target.center_id != booking.center_id:

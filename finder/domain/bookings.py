@@ -18,6 +18,7 @@ NO_SHOW = "no_show"
 STATUSES = (BOOKED, CANCELLED, COMPLETED, NO_SHOW)
 OUTCOMES = (COMPLETED, NO_SHOW)  # what staff record once the consultation time has come
 
+MAX_ID = 2**31 - 1  # the largest id either database stores
 MAX_NAME = 200
 MAX_NOTES = 2000
 MAX_REASON = 200
@@ -129,7 +130,7 @@ def parse_booking_request(
         if key not in ("slot_id", "patient", "indication", "product", "notes"):
             problems[str(key)] = "unknown field"
     slot_id = data.get("slot_id")
-    if not isinstance(slot_id, int) or isinstance(slot_id, bool) or slot_id < 1:
+    if not isinstance(slot_id, int) or isinstance(slot_id, bool) or not 1 <= slot_id <= MAX_ID:
         problems["slot_id"] = "required: the id of a free slot"
     patient = parse_patient(data.get("patient"), today=today, problems=problems)
     indication = data.get("indication")

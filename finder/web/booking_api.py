@@ -76,10 +76,18 @@ def _date_range(values: dict[str, Any], center: Center, default_days: int) -> tu
     return first, last
 
 
-def _booking_id(raw: str) -> int:
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        raise UnknownReference("No such booking.")
+MAX_ID = 2**31 - 1  # the largest id either database stores
+
+
+def _record_id(raw: str, what: str) -> int:
+    """A path's record id; anything that cannot be one is simply not found."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+        raise UnknownReference(f"No such {what}.")
     return int(raw)
+
+
+def _booking_id(raw: str) -> int:
+    return _record_id(raw, "booking")
 
 
 def _displaced_json(found: list[Displaced], center: Center) -> list[dict[str, Any]]:
@@ -235,10 +243,8 @@ def add_closure(center_id: str) -> tuple[Response, int]:
 def remove_closure(center_id: str, closure_id: str) -> tuple[str, int]:
     parse_query((), request.args)
     center = _center(center_id)
-    if not closure_id.isascii() or not closure_id.isdigit() or len(closure_id) > 10:
-        raise UnknownReference("No such closure.")
     session = db.session()
-    calendar.remove_closure(session, center, int(closure_id), now=now())
+    calendar.remove_closure(session, center, _record_id(closure_id, "closure"), now=now())
     record_event(
         "closure_removed", target_type="closure", target_id=closure_id, center_id=center.id
     )
@@ -257,13 +263,12 @@ def remove_closure(center_id: str, closure_id: str) -> tuple[str, int]:
 def block_slot(center_id: str, slot_id: str) -> Response:
     parse_query((), request.args)
     center = _center(center_id)
-    if not slot_id.isascii() or not slot_id.isdigit() or len(slot_id) > 10:
-        raise UnknownReference("No such slot at this center.")
+    slot_number = _record_id(slot_id, "slot at this center")
     body = json_body(SCHEMAS)
     reason = check_reason(body.get("reason"))
     session = db.session()
     slot = calendar.set_blocked(
-        session, center.id, int(slot_id), blocked=body["blocked"], reason=reason
+        session, center.id, slot_number, blocked=body["blocked"], reason=reason
     )
     record_event(
         "slot_blocked" if body["blocked"] else "slot_unblocked",

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
 
+from finder.booking.calendar import next_free
 from finder.catalog import Catalog
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import DomainError
@@ -15,13 +16,20 @@ from finder.domain.stay_plan import StayPlan
 from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import AmbiguousPlace, GeocodingError, InvalidQuery, PlaceNotFound
 from finder.maps import MapAssets
-from finder.results_page import results_page
-from finder.web.access import PUBLIC, allow
+from finder.results_page import ResultsPage, results_page
+from finder.storage import db
+from finder.web.access import PROVIDER, PUBLIC, allow
 from finder.web.api import SEARCH, search_filters
+from finder.web.auth import current_actor, now
+from finder.web.booking_pages import booking
 from finder.web.errors import BadRequest
+from finder.web.local_times import short_day_text
+from finder.web.my_bookings import bookings
 from finder.web.params import Param, parse_query
 
 pages = Blueprint("pages", __name__)
+pages.register_blueprint(booking)  # /book/<center_id>: endpoints pages.booking.*
+pages.register_blueprint(bookings)  # /bookings: endpoints pages.bookings.*
 PAGE_LIMIT = 50
 FORM = (
     Param("near", description="Where the patient lives."),
@@ -72,7 +80,24 @@ def search() -> tuple[str, int]:
             context["error"] = _location_message(error)
         except DomainError as error:
             context["error"] = _choices_message(error.fields)
+    if context["page"] is not None:
+        context.update(_booking_links(context["page"]))
     return _render(catalog, context), 422 if context["error"] else 200
+
+
+def _booking_links(page: ResultsPage) -> dict[str, Any]:
+    """Each shown center's next free consultation day (its local date), in one query, and
+    whether the caller may book: providers and admins book, the signed-out are asked to sign in."""
+    centers = [row.ranked.center for row in page.rows]
+    starts = next_free(db.session(), centers, now=now())
+    actor = current_actor()
+    return {
+        "next_free": {
+            c.id: short_day_text(starts[c.id], c.timezone) for c in centers if c.id in starts
+        },
+        "may_book": actor is not None and actor.role in (PROVIDER.roles or ()),
+        "signed_out": actor is None,
+    }
 
 
 def _render(catalog: Catalog, context: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ Choices = Callable[[], Sequence[str]]
 class Unusable(ValueError):
     """A value of the documented form that still means nothing (e.g. 30 February): 422."""
 
+
 _DATE_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$"
 _DATE = re.compile(_DATE_PATTERN)
 

@@ -1,0 +1,176 @@
+"""`finder demo`: accounts and consultation hours to try booking in a minute.
+
+Only ever run on request: it sets known accounts' passwords, so nothing else calls it.
+"""
+
+import secrets
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from finder import audit
+from finder.accounts.credentials import revoke_all
+from finder.accounts.passwords import hash_password
+from finder.accounts.users import assign, create_user, find_user
+from finder.booking import calendar
+from finder.domain.availability import parse_availability
+from finder.domain.centers import Center
+from finder.domain.errors import UnknownReference
+from finder.extensions import current_catalog
+from finder.storage import db
+from finder.storage.models import UserRow
+
+# One center in the East, one in the middle, one on the West Coast: three time zones.
+DEMO_CENTERS = ("dana-farber-boston", "md-anderson-houston", "fred-hutch-seattle")
+STAFF_EMAIL = "demo.staff@example.org"
+PROVIDER_EMAIL = "demo.provider@example.org"
+SIGN_IN_URL = "http://127.0.0.1:5000/sign-in"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+DEMO_HOURS = {
+    "weekly": [
+        {"day": day, "start": start, "end": end}
+        for day in WEEKDAYS
+        for start, end in (("09:00", "12:00"), ("13:00", "16:00"))
+    ],
+    "slot_minutes": 60,
+    "buffer_minutes": 0,
+    "capacity": 2,
+    "min_notice_hours": 24,
+    "horizon_days": 60,
+}
+ORIGIN = audit.Origin(user_agent="finder demo")
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _demo_account(session: Session, now: datetime, **details: object) -> tuple[UserRow, str]:
+    """The account with a fresh password: created, or reused and brought back to its role."""
+    email = str(details["email"])
+    password = _password()
+    user = find_user(session, email)
+    if user is None:
+        user = create_user(session, now=now, password=password, **details)  # type: ignore[arg-type]
+        audit.record(
+            session, "user_created", at=now, origin=ORIGIN, target_type="user", target_id=user.id
+        )
+        return user, password
+    assign(
+        session,
+        user,
+        role=str(details["role"]),
+        practice=str(details.get("practice", "")),
+        centers=details.get("centers", ()),  # type: ignore[arg-type]
+    )
+    user.name = str(details.get("name", user.name))
+    user.active = True
+    user.password_hash = hash_password(password, email=user.email)
+    revoke_all(session, user.id, now=now)  # anyone signed in with the old password is signed out
+    audit.record(
+        session, "password_reset", at=now, origin=ORIGIN, target_type="user", target_id=user.id
+    )
+    return user, password
+
+
+def _publish_hours(session: Session, center: Center, now: datetime) -> bool:
+    """Weekday hours for a center that has none; a center's own hours are left alone."""
+    if calendar.load_availability(session, center) is not None:
+        return False
+    hours = parse_availability(DEMO_HOURS, timezone=center.timezone)
+    calendar.save_availability(session, center, hours, now=now, by=None)
+    audit.record(
+        session,
+        "calendar_hours_changed",
+        at=now,
+        origin=ORIGIN,
+        target_type="center",
+        target_id=center.id,
+        center_id=center.id,
+    )
+    return True
+
+
+def _demo_centers() -> list[Center]:
+    catalog = current_catalog()
+    found = []
+    for center_id in DEMO_CENTERS:
+        try:
+            found.append(catalog.centers.get(center_id))
+        except UnknownReference:
+            click.echo(f"Center {center_id} is not in the loaded list; skipped.", err=True)
+    return found
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Create or reset demo staff and provider accounts, and publish hours at three centers."""
+    now = datetime.now(UTC)
+    try:
+        centers = _demo_centers()
+    except SQLAlchemyError:
+        click.echo("The database is not ready: run `finder init-db` first.", err=True)
+        sys.exit(1)
+    if not centers:
+        click.echo("None of the demo centers is loaded: run `finder init-db` first.", err=True)
+        sys.exit(1)
+    with db.transaction() as session:
+        staff, staff_password = _demo_account(
+            session,
+            now,
+            email=STAFF_EMAIL,
+            role="staff",
+            name="Demo Coordinator",
+            centers=[c.id for c in centers],
+        )
+        provider, provider_password = _demo_account(
+            session,
+            now,
+            email=PROVIDER_EMAIL,
+            role="provider",
+            name="Demo Oncologist",
+            practice="Demo Community Oncology",
+        )
+        published = [c for c in centers if _publish_hours(session, c, now)]
+    click.echo(_summary(centers, published, staff, staff_password, provider, provider_password))
+
+
+def _summary(
+    centers: list[Center],
+    published: list[Center],
+    staff: UserRow,
+    staff_password: str,
+    provider: UserRow,
+    provider_password: str,
+) -> str:
+    names = "\n".join(f"    - {c.name} ({c.id}, {c.timezone})" for c in centers)
+    hours = (
+        f"Published weekday hours (09:00-12:00 and 13:00-16:00, 60-minute slots, 2 patients "
+        f"each, 24 h notice, 60 days ahead) at: {', '.join(c.id for c in published)}."
+        if published
+        else "The centers already had consultation hours; they were left as they were."
+    )
+    return f"""Demo accounts ready. The passwords are new on every run; earlier ones stop working.
+
+  Referring provider  {provider.email}
+                      password: {provider_password}
+  Center staff        {staff.email}
+                      password: {staff_password}
+    of
+{names}
+
+{hours}
+
+Sign in at {SIGN_IN_URL}
+
+Next steps:
+  1. Start the server if it is not running: make run (or: finder serve).
+  2. Sign in as the provider, search for "Boston, MA", and follow "Book a consultation".
+  3. Pick a time, enter a made-up patient, book, and download the calendar invite.
+  4. Sign in as the staff member to see the booking in the center's calendar.
+"""

@@ -1,0 +1,258 @@
+"""Booking a consultation, for referring providers: a week of a center's free slots, and the
+patient form beside them. Works without JavaScript; nothing about the patient is logged."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from finder.booking import calendar
+from finder.booking.bookings import book, check_idempotency_key, request_fingerprint
+from finder.domain.accounts import Actor
+from finder.domain.bookings import (
+    IdempotencyKeyReused,
+    InvalidBooking,
+    ProductNotOffered,
+    parse_booking_request,
+)
+from finder.domain.centers import Center
+from finder.domain.errors import DomainError, UnknownReference
+from finder.extensions import current_catalog
+from finder.storage import db
+from finder.storage.models import SlotRow
+from finder.web import limits
+from finder.web.access import PROVIDER, allow
+from finder.web.auth import current_actor, now, record_event
+from finder.web.booking_form import (
+    booking_data,
+    entered,
+    field_messages,
+    new_idempotency_key,
+    refusal_status,
+    slot_refusal,
+)
+from finder.web.limits import limiter
+from finder.web.local_times import (
+    abbreviation,
+    clock_text,
+    day_text,
+    offset_text,
+    provider_zone,
+    same_clock,
+    zone_choices,
+)
+
+booking = Blueprint("booking", __name__)
+CONFIRMED = "pages.bookings.detail"
+LAST_WEEK = timedelta(weeks=53)  # no horizon is longer than a year
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """A free slot as the form offers it: the center's clock, and the provider's if it differs."""
+
+    id: int
+    center_clock: str
+    provider_clock: str | None
+
+
+@dataclass(frozen=True)
+class DayChoices:
+    label: str
+    slots: list[SlotChoice]
+
+
+def signed_in_actor() -> Actor:
+    actor = current_actor()
+    assert actor is not None  # noqa: S101 - the access rule guarantees it
+    return actor
+
+
+def center_or_404(center_id: str) -> Center:
+    try:
+        return current_catalog().centers.get(center_id)
+    except UnknownReference:
+        abort(404, description=gettext("No center has this id."))
+
+
+def slot_days(slots: Sequence[SlotRow], center: Center, zone: str | None) -> list[DayChoices]:
+    """The slots grouped by the center's local date, each in both clocks."""
+    days: dict[str, list[SlotChoice]] = {}
+    for slot in slots:
+        start = slot.start_at
+        theirs = None if same_clock(start, center.timezone, zone) else clock_text(start, zone or "")
+        days.setdefault(day_text(start, center.timezone), []).append(
+            SlotChoice(slot.id, clock_text(start, center.timezone), theirs)
+        )
+    return [DayChoices(label, choices) for label, choices in days.items()]
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _asked_week(text: str | None, this_week: date) -> date:
+    """The Monday of the week asked for, from the current week to a year ahead."""
+    if not text:
+        return this_week
+    try:
+        asked = date.fromisoformat(text)
+    except ValueError:
+        abort(400, description=gettext("Weeks are written YYYY-MM-DD."))
+    return min(max(_monday(asked), this_week), this_week + LAST_WEEK)
+
+
+def _book_page(
+    center: Center,
+    monday: date,
+    *,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    message: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    session = db.session()
+    moment = now()
+    zone = provider_zone(center.timezone)
+    availability = calendar.load_availability(session, center)
+    this_week = _monday(moment.astimezone(ZoneInfo(center.timezone)).date())
+    slots: list[SlotRow] = []
+    last_day = this_week
+    if availability is not None:
+        slots = calendar.free_slots(
+            session, center, first_day=monday, last_day=monday + timedelta(days=6), now=moment
+        )
+        last_day = moment.astimezone(ZoneInfo(center.timezone)).date() + timedelta(
+            days=availability.horizon_days
+        )
+    catalog = current_catalog()
+    page = render_template(
+        "booking/book.html",
+        center=center,
+        published=availability is not None,
+        days=slot_days(slots, center, zone),
+        week=monday,
+        week_label=day_text(_noon(monday, center), center.timezone),
+        previous_week=monday - timedelta(days=7) if monday > this_week else None,
+        next_week=monday + timedelta(days=7) if monday + timedelta(days=7) <= last_day else None,
+        zone=zone,
+        zones=zone_choices(center.timezone, zone or center.timezone),
+        center_zone=abbreviation(moment, center.timezone),
+        center_offset=offset_text(moment, center.timezone),
+        indications=[
+            (code, catalog.products.indications[code])
+            for code in (center.indications or tuple(catalog.products.indications))
+            if code in catalog.products.indications
+        ],
+        products=[p for p in catalog.products.products if p.id in center.products],
+        values=values,
+        errors=errors,
+        message=message,
+        idempotency_key=new_idempotency_key(),
+        today=moment.astimezone(ZoneInfo(zone or center.timezone)).date(),
+    )
+    return page, status
+
+
+def _noon(day: date, center: Center) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(center.timezone))
+
+
+@booking.get("/book/<center_id>")
+@allow(PROVIDER)
+def book_form(center_id: str) -> tuple[str, int]:
+    """The center's free slots of one week, and the patient form."""
+    center = center_or_404(center_id)
+    this_week = _monday(now().astimezone(ZoneInfo(center.timezone)).date())
+    return _book_page(
+        center, _asked_week(request.args.get("week"), this_week), values={}, errors={}
+    )
+
+
+@booking.post("/book/<center_id>")
+@allow(PROVIDER)
+@limiter.limit(limits.BOOKING)
+def book_slot(center_id: str) -> Response | tuple[str, int]:
+    """Book the chosen slot for the patient; a resubmitted form books nothing twice."""
+    center = center_or_404(center_id)
+    moment = now()
+    this_week = _monday(moment.astimezone(ZoneInfo(center.timezone)).date())
+    week = _asked_week(request.form.get("week"), this_week)
+    values = entered(request.form)
+    try:
+        key = check_idempotency_key(request.form.get("idempotency_key") or None)
+    except InvalidBooking:
+        message = gettext("This form has expired. Check the details and book again.")
+        return _book_page(center, week, values=values, errors={}, message=message, status=400)
+    data = booking_data(values)
+    catalog = current_catalog()
+    session = db.session()
+    zone = provider_zone(center.timezone) or center.timezone
+    try:
+        wanted = parse_booking_request(
+            data, today=moment.astimezone(ZoneInfo(zone)).date(), products=catalog.products
+        )
+        slot = session.get(SlotRow, wanted.slot_id)
+        if slot is not None and slot.center_id != center.id:
+            message = gettext("That slot belongs to another center. Pick one of the times below.")
+            return _book_page(
+                center,
+                week,
+                values=values,
+                errors={"slot_id": message},
+                message=message,
+                status=422,
+            )
+        if slot is not None:
+            local_day = slot.start_at.astimezone(ZoneInfo(center.timezone)).date()
+            week = max(_monday(local_day), this_week)
+        booked = book(
+            session,
+            wanted,
+            provider_id=signed_in_actor().user_id,
+            centers=catalog.centers,
+            products=catalog.products,
+            now=moment,
+            idempotency_key=key,
+            fingerprint=request_fingerprint({"center_id": center.id, **data}),
+        )
+    except DomainError as error:
+        session.rollback()
+        return _refused(center, week, values, error)
+    made = booked.booking
+    if not booked.replayed:
+        record_event(
+            "booking_created", target_type="booking", target_id=made.id, center_id=center.id
+        )
+    session.commit()
+    flash(gettext("Consultation booked. You can download the calendar invite below."))
+    return redirect(url_for(CONFIRMED, booking_id=made.id), code=303)
+
+
+def _refused(
+    center: Center, week: date, values: Mapping[str, str], error: DomainError
+) -> tuple[str, int]:
+    """The form again, with every refusal beside its field and what was entered kept."""
+    status = refusal_status(error)
+    errors = field_messages(error)
+    if isinstance(error, InvalidBooking):
+        message = gettext("The consultation was not booked. Check the fields marked below.")
+    elif isinstance(error, IdempotencyKeyReused):
+        message = gettext(
+            "This form was already used for another booking. Check My bookings before "
+            "booking again with the form below."
+        )
+    elif isinstance(error, ProductNotOffered):
+        message = gettext("The consultation was not booked: %(reason)s", reason=_first(errors))
+    else:
+        errors = {"slot_id": errors.get("slot_id") or slot_refusal(error)}
+        message = errors["slot_id"]
+    return _book_page(center, week, values=values, errors=errors, message=message, status=status)
+
+
+def _first(errors: Mapping[str, str]) -> str:
+    return next(iter(errors.values()), gettext("check the form."))

@@ -1,0 +1,112 @@
+"""Times as a provider reads them: in the center's zone, and in the zone the provider chose.
+
+Without JavaScript a page cannot know the browser's zone, so the provider picks one (a `tz`
+query parameter, remembered in the session); until then the center's own zone is used.
+"""
+
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_datetime
+from flask import request, session
+from flask_babel import get_locale, gettext
+
+SESSION_KEY = "provider_tz"
+DAY = "EEE d MMM y"
+SHORT_DAY = "EEE d MMM"
+
+
+def zone_names() -> dict[str, str]:
+    """The US zones offered in the zone list, by IANA id, in words."""
+    return {
+        "America/New_York": gettext("Eastern time (New York)"),
+        "America/Chicago": gettext("Central time (Chicago)"),
+        "America/Denver": gettext("Mountain time (Denver)"),
+        "America/Phoenix": gettext("Arizona time (Phoenix)"),
+        "America/Los_Angeles": gettext("Pacific time (Los Angeles)"),
+        "America/Anchorage": gettext("Alaska time (Anchorage)"),
+        "Pacific/Honolulu": gettext("Hawaii time (Honolulu)"),
+        "America/Puerto_Rico": gettext("Atlantic time (Puerto Rico)"),
+        "UTC": gettext("Coordinated Universal Time (UTC)"),
+    }
+
+
+def zone_choices(*extra: str) -> list[tuple[str, str]]:
+    """The zone list, with any other zone in use (a center's) added under its own id."""
+    names = zone_names()
+    choices = list(names.items())
+    choices += [(zone, zone) for zone in dict.fromkeys(extra) if zone not in names]
+    return choices
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def valid_zone(name: str | None) -> str | None:
+    """The name when it is an IANA zone this machine knows, else None."""
+    if not name or len(name) > 64 or name not in _known_zones():
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def provider_zone(default: str | None) -> str | None:
+    """The zone the provider asked for (`?tz=`, then remembered), else `default`."""
+    asked = valid_zone(request.args.get("tz"))
+    if asked is not None:
+        session[SESSION_KEY] = asked
+        return asked
+    return valid_zone(session.get(SESSION_KEY)) or default
+
+
+def _formatted(instant: datetime, zone: str, pattern: str) -> str:
+    return format_datetime(instant, pattern, tzinfo=ZoneInfo(zone), locale=get_locale())
+
+
+def abbreviation(instant: datetime, zone: str) -> str:
+    """The zone's abbreviation at that instant, e.g. EDT or CST (tzdata's, in every language)."""
+    return instant.astimezone(ZoneInfo(zone)).tzname() or zone
+
+
+def day_text(instant: datetime, zone: str) -> str:
+    """The local date, e.g. "Tue 16 Mar 2027"."""
+    return _formatted(instant, zone, DAY)
+
+
+def short_day_text(instant: datetime, zone: str) -> str:
+    """The local date without the year, e.g. "Tue 16 Mar"."""
+    return _formatted(instant, zone, SHORT_DAY)
+
+
+def clock_text(instant: datetime, zone: str) -> str:
+    """The local time of day with the zone, e.g. "09:00 EDT"."""
+    return f"{_formatted(instant, zone, 'HH:mm')} {abbreviation(instant, zone)}"
+
+
+def time_text(instant: datetime, zone: str) -> str:
+    """The local date and time with the zone, e.g. "Tue 16 Mar 2027, 09:00 EDT"."""
+    return f"{day_text(instant, zone)}, {clock_text(instant, zone)}"
+
+
+def same_clock(instant: datetime, zone: str, other: str | None) -> bool:
+    """Whether the two zones show the same wall-clock time then (nothing more to show)."""
+    if other is None or other == zone:
+        return True
+    here = instant.astimezone(ZoneInfo(zone))
+    there = instant.astimezone(ZoneInfo(other))
+    return here.utcoffset() == there.utcoffset() and here.tzname() == there.tzname()
+
+
+def offset_text(instant: datetime, zone: str) -> str:
+    """The zone's offset from UTC then, e.g. "UTC−04:00"."""
+    offset = instant.astimezone(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"

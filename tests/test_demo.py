@@ -1,0 +1,74 @@
+"""`finder demo`: demo accounts that can sign in at once, and hours with free slots."""
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from finder.booking import calendar
+from finder.demo import DEMO_CENTERS, PROVIDER_EMAIL, SIGN_IN_URL, STAFF_EMAIL
+from finder.extensions import current_catalog
+from finder.storage import db
+from finder.storage.models import CalendarRow, UserRow
+from tests.accounts import sign_in
+
+
+def run_demo(app) -> str:
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def passwords(output: str) -> dict[str, str]:
+    """The email and password of each account, as printed."""
+    found = re.findall(r"(\S+@example\.org)\s+password: (\S+)", output)
+    return dict(found)
+
+
+def test_the_demo_prints_accounts_that_can_sign_in_and_where(app):
+    output = run_demo(app)
+    printed = passwords(output)
+    assert set(printed) == {PROVIDER_EMAIL, STAFF_EMAIL}
+    assert SIGN_IN_URL in output and "Next steps" in output
+    for email, password in printed.items():
+        response = sign_in(app.test_client(), email, password)
+        assert response.status_code == 302 and response.headers["Location"] == "/account"
+
+
+def test_the_demo_gives_the_staff_three_centers_with_free_slots_at_once(app):
+    run_demo(app)
+    with app.app_context():
+        session = db.session()
+        staff = session.scalar(select(UserRow).where(UserRow.email == STAFF_EMAIL))
+        provider = session.scalar(select(UserRow).where(UserRow.email == PROVIDER_EMAIL))
+        assert (staff.role, provider.role) == ("staff", "provider")
+        assert staff.center_ids == set(DEMO_CENTERS)
+        centers = [current_catalog().centers.get(c) for c in DEMO_CENTERS]
+        first = calendar.next_free(session, centers, now=datetime.now(UTC))
+        assert set(first) == set(DEMO_CENTERS)
+        hours = session.get(CalendarRow, DEMO_CENTERS[0])
+        assert (hours.slot_minutes, hours.capacity, hours.min_notice_hours) == (60, 2, 24)
+        assert {h["day"] for h in hours.weekly} == {"mon", "tue", "wed", "thu", "fri"}
+
+
+def test_running_the_demo_again_reuses_the_accounts_with_new_passwords(app):
+    first = passwords(run_demo(app))
+    again_output = run_demo(app)
+    again = passwords(again_output)
+    assert set(again) == set(first)
+    assert all(again[email] != first[email] for email in first)
+    assert "left as they were" in again_output  # the hours were published once
+    with app.app_context():
+        assert db.session().scalar(select(func.count(UserRow.id))) == 2
+    for email in first:
+        assert sign_in(app.test_client(), email, first[email]).status_code == 401
+        assert sign_in(app.test_client(), email, again[email]).status_code == 302
+
+
+def test_the_demo_leaves_a_center_s_own_hours_alone(app):
+    run_demo(app)
+    with app.app_context(), db.transaction() as session:
+        session.get(CalendarRow, DEMO_CENTERS[1]).capacity = 5
+    run_demo(app)
+    with app.app_context():
+        assert db.session().get(CalendarRow, DEMO_CENTERS[1]).capacity == 5
