@@ -339,12 +339,7 @@ def create_booking() -> tuple[Response, int]:
     )
     booking = booked.booking
     if not booked.replayed:
-        record_event(
-            "booking_created",
-            target_type="booking",
-            target_id=booking.id,
-            center_id=booking.center_id,
-        )
+        _audit("booking_created", booking)
     session.commit()
     response = jsonify(_booking_answer(booking))
     if booked.replayed:
@@ -382,10 +377,22 @@ def _utc_midnight(day: date) -> datetime:
 BOOKING = {"booking_id": "1"}
 
 
+def _audit(action: str, booking: BookingRow) -> None:
+    """Record a read or change of this booking: who and what, never the patient."""
+    record_event(action, target_type="booking", target_id=booking.id, center_id=booking.center_id)
+
+
+def _changed(action: str, booking: BookingRow) -> Response:
+    """Audit a change, commit it with the audit event, and answer the booking as it is now."""
+    _audit(action, booking)
+    db.session().commit()
+    return jsonify(_booking_answer(booking))
+
+
 def _visible(booking_id: str, action: str) -> BookingRow:
     """The caller's booking, its reading audited; another tenant's is 404."""
     booking = find_booking(db.session(), _actor(), _booking_id(booking_id))
-    record_event(action, target_type="booking", target_id=booking.id, center_id=booking.center_id)
+    _audit(action, booking)
     return booking
 
 
@@ -430,16 +437,8 @@ def cancel_booking(booking_id: str) -> Response:
     body = json_body(SCHEMAS)
     booking = _changeable(booking_id, CANCELLED)
     reason = check_reason(body.get("reason"))
-    session = db.session()
-    cancel(session, booking, reason=reason, now=now())
-    record_event(
-        "booking_cancelled",
-        target_type="booking",
-        target_id=booking.id,
-        center_id=booking.center_id,
-    )
-    session.commit()
-    return jsonify(_booking_answer(booking))
+    cancel(db.session(), booking, reason=reason, now=now())
+    return _changed("booking_cancelled", booking)
 
 
 @operations.post(
@@ -461,18 +460,9 @@ def reschedule_booking(booking_id: str) -> Response:
     parse_query((), request.args)
     body = json_body(SCHEMAS)
     booking = _changeable(booking_id, "booked")
-    session = db.session()
-    reschedule(
-        session, booking, slot_id=body["slot_id"], now=now(), centers=current_catalog().centers
-    )
-    record_event(
-        "booking_rescheduled",
-        target_type="booking",
-        target_id=booking.id,
-        center_id=booking.center_id,
-    )
-    session.commit()
-    return jsonify(_booking_answer(booking))
+    centers = current_catalog().centers
+    reschedule(db.session(), booking, slot_id=body["slot_id"], now=now(), centers=centers)
+    return _changed("booking_rescheduled", booking)
 
 
 @operations.post(
@@ -487,13 +477,8 @@ def booking_outcome(booking_id: str) -> Response:
     parse_query((), request.args)
     body = json_body(SCHEMAS)
     booking = _changeable(booking_id, body["status"])
-    session = db.session()
-    record_outcome(session, booking, outcome=body["status"], now=now())
-    record_event(
-        "booking_outcome", target_type="booking", target_id=booking.id, center_id=booking.center_id
-    )
-    session.commit()
-    return jsonify(_booking_answer(booking))
+    record_outcome(db.session(), booking, outcome=body["status"], now=now())
+    return _changed("booking_outcome", booking)
 
 
 @operations.get(
