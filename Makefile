@@ -16,7 +16,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/finder init-db
-	$(BIN)/finder serve --host 127.0.0.1 --port 5000
+	$(BIN)/finder start --host 127.0.0.1 --port 5000
 
 lint: install
 	$(BIN)/ruff check .

@@ -40,10 +40,12 @@ main = FlaskGroup(
 
 def init_app(app: Flask) -> None:
     from finder.demo import demo
+    from finder.run_command import start
+    from finder.scheduler_command import scheduler
     from finder.slot_commands import slots
     from finder.user_commands import users
 
-    for command in (init_db, load_centers, serve, search, users, demo, slots):
+    for command in (init_db, load_centers, serve, search, users, demo, slots, scheduler, start):
         app.cli.add_command(command)
 
 

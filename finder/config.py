@@ -22,12 +22,30 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        # Links in messages point here.
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "SCHEDULER_POLL_SECONDS": _positive("SCHEDULER_POLL_SECONDS", 5.0),
+        "REMINDER_LEASE_SECONDS": _positive("REMINDER_LEASE_SECONDS", 120.0),
         "GEOCODER": os.environ.get("GEOCODER") or "offline",
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT") or None,
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "DATA_DIR": Path(os.environ.get("FINDER_DATA_DIR") or PROJECT_ROOT / "data"),
         "JSON_SORT_KEYS": False,
     }
+
+
+def _positive(name: str, default: float) -> float:
+    """A positive number of seconds from the environment, or a clear error at start-up."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400:
+        raise ValueError(f"{name} must be a number of seconds between 0 and 86400.")
+    return value
 
 
 def _instance_secret(instance: Path) -> str:

@@ -46,6 +46,7 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.products import ProductCatalog
 from finder.domain.ranking import CenterIndex
 from finder.domain.slots import check_bookable
+from finder.reminders import outbox
 from finder.storage.models import BookingRow, IdempotencyKeyRow, SlotRow
 
 UID_DOMAIN = "cart-center-finder"
@@ -139,9 +140,10 @@ def book(
     )
     session.add(booking)
     session.flush()
+    outbox.on_booked(session, booking, timezone=center.timezone, now=now)
     if key_row is not None:
         key_row.booking_id = booking.id
-        session.flush()
+    session.flush()
     return Booked(booking, replayed=False)
 
 
@@ -262,6 +264,7 @@ def cancel(session: Session, booking: BookingRow, *, reason: str, now: datetime)
     _move_status(session, booking, CANCELLED, reason, now)
     _release(session, booking.slot_id)
     session.flush()
+    outbox.on_cancelled(session, booking, now=now)
     session.refresh(booking)
     return booking
 
@@ -316,6 +319,7 @@ def reschedule(
     session.flush()
     session.refresh(booking)
     session.refresh(booking.slot)
+    outbox.on_rescheduled(session, booking, timezone=center.timezone, now=now)
     return booking
 
 

@@ -19,6 +19,7 @@ from finder.domain.availability import Availability, Closure, parse_availability
 from finder.domain.bookings import BOOKED
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.reminders import DEFAULT_HOURS_BEFORE
 from finder.domain.slots import expand, horizon_days_range
 from finder.storage.models import BookingRow, CalendarRow, ClosureRow, SlotRow
 
@@ -58,6 +59,9 @@ def availability_of(row: CalendarRow, timezone: str) -> Availability:
             "capacity": row.capacity,
             "min_notice_hours": row.min_notice_hours,
             "horizon_days": row.horizon_days,
+            "reminder_hours": list(
+                DEFAULT_HOURS_BEFORE if row.reminder_hours is None else row.reminder_hours
+            ),
         },
         timezone=timezone,
     )
@@ -96,6 +100,10 @@ def save_availability(
     row.capacity = availability.capacity
     row.min_notice_hours = availability.min_notice_hours
     row.horizon_days = availability.horizon_days
+    if availability.reminder_hours is not None:  # not given: keep them (or the defaults)
+        row.reminder_hours = list(availability.reminder_hours)
+    elif row.reminder_hours is None:
+        row.reminder_hours = list(DEFAULT_HOURS_BEFORE)
     row.updated_at = now
     row.updated_by = by
     session.flush()

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from finder.domain.errors import DomainError
+from finder.domain.reminders import InvalidReminderHours, check_reminder_hours
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 # The inclusive bounds of each number, in the order the API lists them.
@@ -19,7 +20,7 @@ LIMITS = {
     "min_notice_hours": (0, 720),
     "horizon_days": (1, 365),
 }
-AVAILABILITY_FIELDS = ("weekly", *LIMITS)
+AVAILABILITY_FIELDS = ("weekly", *LIMITS, "reminder_hours")
 HOURS_FIELDS = ("day", "start", "end")
 MAX_REASON_LENGTH = 200
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -62,6 +63,9 @@ class Availability:
     min_notice_hours: int
     horizon_days: int
     timezone: str
+    # Hours before a consultation that reminders go out, largest first; None: not given (a
+    # change of hours keeps the reminder times stored).
+    reminder_hours: tuple[int, ...] | None = None
 
     def hours_on(self, day: date) -> tuple[WeeklyHours, ...]:
         """The ranges that apply to this local date's weekday."""
@@ -96,6 +100,7 @@ def parse_availability(data: Mapping[str, Any], *, timezone: str) -> Availabilit
         problems["timezone"] = "not an IANA time zone"
     numbers = {name: _number(data, name, problems) for name in LIMITS}
     weekly = _weekly(data.get("weekly"), problems)
+    reminder_hours = _reminder_hours(data, problems)
     if problems:
         raise InvalidAvailability(_summary("availability", problems), fields=problems)
     return Availability(
@@ -106,12 +111,13 @@ def parse_availability(data: Mapping[str, Any], *, timezone: str) -> Availabilit
         min_notice_hours=numbers["min_notice_hours"],
         horizon_days=numbers["horizon_days"],
         timezone=timezone,
+        reminder_hours=reminder_hours,
     )
 
 
 def availability_json(availability: Availability) -> dict[str, Any]:
     """The API shape: hours as "HH:MM" local time, the center's zone left to the center."""
-    return {
+    shape: dict[str, Any] = {
         "weekly": [
             {"day": h.day, "start": _clock(h.start), "end": _clock(h.end)}
             for h in availability.weekly
@@ -122,6 +128,9 @@ def availability_json(availability: Availability) -> dict[str, Any]:
         "min_notice_hours": availability.min_notice_hours,
         "horizon_days": availability.horizon_days,
     }
+    if availability.reminder_hours is not None:
+        shape["reminder_hours"] = list(availability.reminder_hours)
+    return shape
 
 
 def parse_closure(data: Mapping[str, Any]) -> Closure:
@@ -174,6 +183,21 @@ def _number(data: Mapping[str, Any], name: str, problems: dict[str, str]) -> int
     else:
         return value
     return low
+
+
+def _reminder_hours(data: Mapping[str, Any], problems: dict[str, str]) -> tuple[int, ...] | None:
+    """The reminder times if given: a list of hours before, [] for no timed reminders."""
+    if "reminder_hours" not in data:
+        return None
+    value = data["reminder_hours"]
+    if not isinstance(value, list | tuple):
+        problems["reminder_hours"] = "must be a list of whole numbers of hours"
+        return None
+    try:
+        return check_reminder_hours(value)
+    except InvalidReminderHours as error:
+        problems["reminder_hours"] = error.message
+        return None
 
 
 def _weekly(value: Any, problems: dict[str, str]) -> tuple[WeeklyHours, ...]:

@@ -79,6 +79,12 @@ def transaction() -> Iterator[Session]:
         raise
 
 
+def writer_sessions(app: Flask) -> sessionmaker[Session]:
+    """Sessions outside any request whose transactions may write (the scheduler's)."""
+    factory: sessionmaker[Session] = app.extensions[_WRITER]
+    return factory
+
+
 @contextmanager
 def own_session(app: Flask, *, write: bool = False) -> Iterator[Session]:
     """A session outside any request, closed at the end: for streamed responses and workers."""

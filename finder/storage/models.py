@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Index,
     ForeignKey,
     Integer,
     String,
@@ -180,6 +181,8 @@ class CalendarRow(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     min_notice_hours: Mapped[int] = mapped_column(Integer)
     horizon_days: Mapped[int] = mapped_column(Integer)
+    # Hours before each consultation that reminders go out, largest first.
+    reminder_hours: Mapped[list[int]] = mapped_column(JSON, default=lambda: [72, 24])
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
@@ -242,6 +245,9 @@ class BookingRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status_reason: Mapped[str] = mapped_column(String(200), default="")
+    # The zones the provider and the patient read times in; "" means the center's.
+    provider_timezone: Mapped[str] = mapped_column(String(64), default="")
+    patient_timezone: Mapped[str] = mapped_column(String(64), default="")
     slot: Mapped[SlotRow] = relationship(lazy="joined")
 
 
@@ -255,3 +261,33 @@ class IdempotencyKeyRow(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReminderRow(Base):
+    """One message a booking owes someone: the outbox the scheduler drains.
+
+    Written in the booking's own transaction, so a booking never exists without its
+    reminders and a cancelled one never keeps them. The content is composed when it is sent,
+    from the booking as it is then; the row holds no patient details.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # confirmation | reminder | rescheduled | …
+    recipient: Mapped[str] = mapped_column(String(8))  # provider | patient
+    hours_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    slot_id: Mapped[int] = mapped_column(Integer)  # the slot the message was planned for
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(10))  # pending | sent | failed | cancelled
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A dispatcher holds the row until then while sending it; after a crash another takes it.
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resend_of: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"), nullable=True)

@@ -45,14 +45,18 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
             **{name: _bounded(*bounds) for name, bounds in LIMITS.items()},
+            # Hours before each consultation; absent keeps the stored ones. Their values are
+            # checked by the domain (1 to 336, at most 4, no repeats): a 422 names them.
+            "reminder_hours": {"type": "array", "items": {"type": "integer"}},
         },
     },
     "StoredAvailability": {
         "type": "object",
-        "required": ["weekly", *LIMITS, "timezone", "displaced"],
+        "required": ["weekly", *LIMITS, "reminder_hours", "timezone", "displaced"],
         "properties": {
             "weekly": {"type": "array"},
             **{name: {"type": "integer"} for name in LIMITS},
+            "reminder_hours": {"type": "array", "items": {"type": "integer"}},
             "timezone": _STRING,
             "displaced": {"type": "array", "items": _ref("Displaced")},
         },

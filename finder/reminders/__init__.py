@@ -1,0 +1,1 @@
+"""Reminders: the outbox rows a booking writes, the messages, and the dispatcher that sends them."""
