@@ -72,6 +72,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/staff/centers/<center_id>/bookings/<int:booking_id>/reschedule"): Case(
         "staff of the center", 404, form={"slot_id": "1"}
     ),
+    (
+        "POST",
+        "/staff/centers/<center_id>/bookings/<int:booking_id>/reminders/<int:reminder_id>/resend",
+    ): Case("staff of the center", 404),
     ("GET", "/admin/users"): Case("admin", 200),
     ("POST", "/admin/users"): Case("admin", 400, form={"email": "not an email"}),
     ("GET", "/admin/users/<int:user_id>"): Case("admin", 200),
@@ -120,6 +124,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         "staff", 404, json={"status": "completed"}
     ),
     ("GET", "/api/v1/bookings/<booking_id>/ics"): Case("signed in", 404),
+    # Staff of the booking's center and admins send a message again; providers may not.
+    ("POST", "/api/v1/bookings/<booking_id>/reminders/<reminder_id>/resend"): Case("staff", 404),
 }
 
 # What a role that the rule keeps out gets; staff of another center see no such record.
@@ -171,6 +177,7 @@ def test_each_role_gets_the_expected_status_on_every_route(app, accounts, role):
         "booking_id": "999999",
         "slot_id": "999999",
         "closure_id": "999999",
+        "reminder_id": "999999",
     }
     failures = []
     callers: dict[bool, tuple] = {}  # one caller per kind (API or page), renewed after sign-out

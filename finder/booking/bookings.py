@@ -133,6 +133,8 @@ def book(
         indication=request.indication,
         product=request.product,
         notes=request.notes,
+        provider_timezone=request.provider_timezone,
+        patient_timezone=request.patient.timezone,
         sequence=0,
         created_at=now,
         updated_at=now,

@@ -1,5 +1,6 @@
 """Bookings and slots as the API and the pages show them; the invite a booking sends."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 from finder.booking.invite import Invite
 from finder.domain.bookings import CANCELLED
 from finder.domain.centers import Center
-from finder.storage.models import BookingRow, SlotRow, UserRow
+from finder.storage.models import BookingRow, ReminderRow, SlotRow, UserRow
 
 WHAT_TO_BRING = (
     "Bring photo ID, insurance cards, a list of current medicines, recent pathology and "
@@ -42,8 +43,27 @@ def staff_slot_json(slot: SlotRow, center: Center) -> dict[str, Any]:
     }
 
 
+def reminder_json(reminder: ReminderRow, center: Center) -> dict[str, Any]:
+    """One message the booking sends: what, to whom, when it is due and how it went."""
+    return {
+        "id": reminder.id,
+        "kind": reminder.kind,
+        "recipient": reminder.recipient,
+        "hours_before": reminder.hours_before,
+        "due_at": local_iso(reminder.due_at, center.timezone),
+        "status": reminder.status,
+        "detail": reminder.detail,
+        "attempts": reminder.attempts,
+        "sent_at": local_iso(reminder.sent_at, center.timezone) if reminder.sent_at else None,
+        "resend_of": reminder.resend_of,
+    }
+
+
 def booking_json(
-    booking: BookingRow, center: Center, provider: UserRow | None = None
+    booking: BookingRow,
+    center: Center,
+    provider: UserRow | None = None,
+    reminders: Sequence[ReminderRow] = (),
 ) -> dict[str, Any]:
     """A booking with its patient: only for the provider who made it and the center's staff."""
     body: dict[str, Any] = {
@@ -56,11 +76,13 @@ def booking_json(
         "end": local_iso(booking.slot.end_at, center.timezone),
         "status": booking.status,
         "status_reason": booking.status_reason,
+        "provider_timezone": booking.provider_timezone,
         "patient": {
             "name": booking.patient_name,
             "birth_date": booking.patient_birth_date.isoformat(),
             "email": booking.patient_email,
             "phone": booking.patient_phone,
+            "timezone": booking.patient_timezone,
         },
         "indication": booking.indication,
         "product": booking.product,
@@ -68,7 +90,7 @@ def booking_json(
         "sequence": booking.sequence,
         "created_at": booking.created_at.isoformat(),
         "updated_at": booking.updated_at.isoformat(),
-        "reminders": [],
+        "reminders": [reminder_json(reminder, center) for reminder in reminders],
     }
     if provider is not None:
         body["provider"] = {

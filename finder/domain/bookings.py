@@ -5,7 +5,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError
@@ -86,6 +88,7 @@ class Patient:
     birth_date: date
     email: str = ""
     phone: str = ""
+    timezone: str = ""  # the IANA zone the patient reads times in; "" for the center's
 
 
 @dataclass(frozen=True)
@@ -97,16 +100,17 @@ class BookingRequest:
     indication: str
     product: str | None
     notes: str
+    provider_timezone: str = ""  # the IANA zone the provider reads times in; "" for the center's
 
 
 def parse_patient(data: Any, *, today: date, problems: dict[str, str]) -> Patient | None:
     """The patient's details, each bad field named in `problems`."""
     if not isinstance(data, Mapping):
-        problems["patient"] = "must be an object {name, birth_date, email, phone}"
+        problems["patient"] = "must be an object {name, birth_date, email, phone, timezone}"
         return None
     before = len(problems)
     for key in data:
-        if key not in ("name", "birth_date", "email", "phone"):
+        if key not in ("name", "birth_date", "email", "phone", "timezone"):
             problems[f"patient.{key}"] = "unknown field"
     name = _text(data.get("name"), "patient.name", MAX_NAME, problems, required=True)
     birth = _birth_date(data.get("birth_date"), today, problems)
@@ -116,9 +120,10 @@ def parse_patient(data: Any, *, today: date, problems: dict[str, str]) -> Patien
     phone = _text(data.get("phone"), "patient.phone", 32, problems)
     if phone and not _PHONE.match(phone):
         problems["patient.phone"] = "use digits, spaces and + ( ) - only, 7 to 32 characters"
+    timezone = _zone(data.get("timezone"), "patient.timezone", problems)
     if len(problems) > before or birth is None:
         return None
-    return Patient(name=name, birth_date=birth, email=email, phone=phone)
+    return Patient(name=name, birth_date=birth, email=email, phone=phone, timezone=timezone)
 
 
 def parse_booking_request(
@@ -127,7 +132,7 @@ def parse_booking_request(
     """A booking request from its JSON (or form) shape, or InvalidBooking naming every field."""
     problems: dict[str, str] = {}
     for key in data:
-        if key not in ("slot_id", "patient", "indication", "product", "notes"):
+        if key not in ("slot_id", "patient", "indication", "product", "notes", "provider_timezone"):
             problems[str(key)] = "unknown field"
     slot_id = data.get("slot_id")
     if not isinstance(slot_id, int) or isinstance(slot_id, bool) or not 1 <= slot_id <= MAX_ID:
@@ -142,6 +147,7 @@ def parse_booking_request(
     if product is not None and (not isinstance(product, str) or product not in products.ids):
         problems["product"] = "unknown product"
     notes = _text(data.get("notes"), "notes", MAX_NOTES, problems, multiline=True)
+    provider_timezone = _zone(data.get("provider_timezone"), "provider_timezone", problems)
     if problems or patient is None or not isinstance(slot_id, int):
         raise InvalidBooking(_summary(problems), fields=problems)
     return BookingRequest(
@@ -150,6 +156,7 @@ def parse_booking_request(
         indication=str(indication),
         product=product,
         notes=notes,
+        provider_timezone=provider_timezone,
     )
 
 
@@ -211,6 +218,25 @@ def _text(
     elif _CONTROL.search(text) or (not multiline and ("\n" in text or "\r" in text)):
         problems[name] = "contains characters that are not allowed"
     return text
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _zone(value: Any, name: str, problems: dict[str, str]) -> str:
+    """An IANA zone name this machine knows, or "" when none is given (the center's zone)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) and len(value) <= 64 and value in _known_zones():
+        try:
+            ZoneInfo(value)
+            return value
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    problems[name] = "unknown time zone"
+    return ""
 
 
 def _birth_date(value: Any, today: date, problems: dict[str, str]) -> date | None:

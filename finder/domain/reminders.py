@@ -107,7 +107,7 @@ def timed_reminders(
     now: datetime,
 ) -> list[PlannedMessage]:
     """The reminders still ahead: one already past is left out (the confirmation covers it)."""
-    planned = []
+    planned: list[PlannedMessage] = []
     for hours in hours_before:
         due = reminder_due_at(start_at, hours, timezone)
         if due > now:
@@ -148,3 +148,13 @@ def retry_at(attempts: int, now: datetime) -> datetime | None:
     if attempts >= MAX_ATTEMPTS:
         return None
     return now + RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+
+
+def parse_reminder_hours_text(text: str) -> tuple[int, ...]:
+    """Reminder times as staff type them, "72, 24" (commas or spaces between); "" for none."""
+    values: list[int] = []
+    for part in text.replace(",", " ").split():
+        if not (part.isascii() and part.isdigit()) or len(part) > 6:
+            raise InvalidReminderHours("Reminder times are whole numbers of hours.")
+        values.append(int(part))
+    return check_reminder_hours(values)

@@ -14,6 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -76,9 +77,15 @@ class Dispatcher:
     clock: Clock = utc_now
     worker: str = field(default_factory=worker_name)
     stop: threading.Event = field(default_factory=threading.Event)
+    # What composing a message needs around it: the app's context for its templates.
+    context: Callable[[], AbstractContextManager[object]] = nullcontext
 
     def drain(self) -> Drained:
         """Send everything due now, batch after batch, until nothing is due or asked to stop."""
+        with self.context():
+            return self._drain()
+
+    def _drain(self) -> Drained:
         drained = Drained()
         while not self.stop.is_set():
             token, ids = self.claim()

@@ -114,6 +114,7 @@ def build(app: Flask) -> ReminderScheduler:
         from_address=config["MAIL_FROM"],
         public_url=config["PUBLIC_URL"],
         lease=timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
+        context=app.app_context,
     )
     return ReminderScheduler(
         app, dispatcher, poll=timedelta(seconds=config["SCHEDULER_POLL_SECONDS"])

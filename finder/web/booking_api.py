@@ -22,15 +22,24 @@ from finder.booking.bookings import (
 )
 from finder.booking.calendar import Displaced, NoCalendar
 from finder.booking.invite import invite_content_type, invite_ics
-from finder.booking.views import booking_json, invite_for, local_iso, slot_json, staff_slot_json
+from finder.booking.views import (
+    booking_json,
+    invite_for,
+    local_iso,
+    reminder_json,
+    slot_json,
+    staff_slot_json,
+)
 from finder.domain.accounts import Actor
 from finder.domain.availability import availability_json, parse_availability, parse_closure
 from finder.domain.bookings import CANCELLED, STATUSES, check_reason, parse_booking_request
 from finder.domain.centers import Center
 from finder.domain.errors import UnknownReference
 from finder.extensions import current_catalog
+from finder.reminders.outbox import reminders_of
+from finder.reminders.resending import resend_message
 from finder.storage import db
-from finder.storage.models import BookingRow, SlotRow, UserRow
+from finder.storage.models import BookingRow, ReminderRow, SlotRow, UserRow
 from finder.web import limits
 from finder.web.access import CENTER_STAFF, PROVIDER, PUBLIC, SIGNED_IN, STAFF
 from finder.web.api import operations
@@ -102,9 +111,20 @@ def _displaced_json(found: list[Displaced], center: Center) -> list[dict[str, An
     ]
 
 
-def _booking_answer(booking: BookingRow) -> dict[str, Any]:
-    provider = db.session().get(UserRow, booking.provider_id)
-    return booking_json(booking, _center(booking.center_id), provider)
+def _booking_answer(
+    booking: BookingRow, reminders: list[ReminderRow] | None = None
+) -> dict[str, Any]:
+    """The booking's JSON; a list passes each booking's messages, read for all in one query."""
+    session = db.session()
+    provider = session.get(UserRow, booking.provider_id)
+    if reminders is None:
+        reminders = reminders_of(session, [booking.id])[booking.id]
+    return booking_json(booking, _center(booking.center_id), provider, reminders)
+
+
+def _bookings_answer(rows: list[BookingRow]) -> list[dict[str, Any]]:
+    messages = reminders_of(db.session(), [row.id for row in rows])
+    return [_booking_answer(row, messages[row.id]) for row in rows]
 
 
 # Public ---------------------------------------------------------------------------------------
@@ -303,7 +323,7 @@ def center_bookings(center_id: str) -> Response:
         {
             "center_id": center.id,
             "timezone": center.timezone,
-            "bookings": [_booking_answer(row) for row in rows],
+            "bookings": _bookings_answer(rows),
         }
     )
 
@@ -367,7 +387,7 @@ def list_bookings() -> Response:
     rows = list(session.scalars(query))
     record_event("bookings_listed", target_type="booking")
     session.commit()
-    return jsonify({"bookings": [_booking_answer(row) for row in rows]})
+    return jsonify({"bookings": _bookings_answer(rows)})
 
 
 def _utc_midnight(day: date) -> datetime:
@@ -479,6 +499,24 @@ def booking_outcome(booking_id: str) -> Response:
     booking = _changeable(booking_id, body["status"])
     record_outcome(db.session(), booking, outcome=body["status"], now=now())
     return _changed("booking_outcome", booking)
+
+
+@operations.post(
+    "/bookings/{booking_id}/reminders/{reminder_id}/resend",
+    summary="Send a sent or failed message again (the center's staff): a new pending message.",
+    access=STAFF,
+    responses={202: "Reminder", 404: "Error", 409: "Error"},
+    path_examples={**BOOKING, "reminder_id": "1"},
+)
+def resend_reminder(booking_id: str, reminder_id: str) -> tuple[Response, int]:
+    parse_query((), request.args)
+    session = db.session()
+    booking = find_booking(session, _actor(), _booking_id(booking_id))
+    number = _record_id(reminder_id, "message for this booking")
+    copy = resend_message(session, booking, number, now=now())
+    _audit("reminder_resent", booking)
+    session.commit()
+    return jsonify(reminder_json(copy, _center(booking.center_id))), 202
 
 
 @operations.get(

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from finder.domain.bookings import InvalidBooking
 from finder.domain.errors import DomainError
 from finder.domain.slots import BeyondHorizon, CenterClosed, InsideMinimumNotice, SlotInPast
+from finder.web.local_times import zone_names
 
 FIELDS = (
     "slot_id",
@@ -22,6 +23,7 @@ FIELDS = (
     "patient_birth_date",
     "patient_email",
     "patient_phone",
+    "patient_timezone",
     "indication",
     "product",
     "notes",
@@ -58,11 +60,18 @@ def booking_data(values: Mapping[str, str]) -> dict[str, Any]:
             "birth_date": values["patient_birth_date"],
             "email": values["patient_email"],
             "phone": values["patient_phone"],
+            "timezone": values["patient_timezone"],
         },
         "indication": values["indication"],
         "product": values["product"] or None,
         "notes": values["notes"],
     }
+
+
+def patient_zone_choices() -> list[tuple[str, str]]:
+    """The zones the patient may read times in: the center's ("") or a US zone, in words."""
+    zones = [(zone, name) for zone, name in zone_names().items() if zone != "UTC"]
+    return [("", gettext("Same as the center")), *zones]
 
 
 def field_name(domain_field: str) -> str:
@@ -128,6 +137,7 @@ def _fallback() -> dict[str, str]:
         "patient_phone": gettext(
             "Use digits, spaces and + ( ) - only, 7 to 32 characters, or leave it empty."
         ),
+        "patient_timezone": gettext("Choose a time zone from the list."),
         "indication": gettext("Choose a disease from the list."),
         "product": gettext("Choose a product from the list, or none."),
         "notes": gettext("Check the notes."),

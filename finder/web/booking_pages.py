@@ -32,6 +32,7 @@ from finder.web.booking_form import (
     entered,
     field_messages,
     new_idempotency_key,
+    patient_zone_choices,
     refusal_status,
     slot_refusal,
 )
@@ -141,6 +142,7 @@ def _book_page(
         next_week=monday + timedelta(days=7) if monday + timedelta(days=7) <= last_day else None,
         zone=zone,
         zones=zone_choices(center.timezone, zone or center.timezone),
+        patient_zones=patient_zone_choices(),
         center_zone=abbreviation(moment, center.timezone),
         center_offset=offset_text(moment, center.timezone),
         indications=[
@@ -188,7 +190,8 @@ def book_slot(center_id: str) -> Response | tuple[str, int]:
     except InvalidBooking:
         message = gettext("This form has expired. Check the details and book again.")
         return _book_page(center, week, values=values, errors={}, message=message, status=400)
-    data = booking_data(values)
+    # The zone the provider chose on the page ("" until they choose: the center's).
+    data = {**booking_data(values), "provider_timezone": provider_zone(None) or ""}
     catalog = current_catalog()
     session = db.session()
     zone = provider_zone(center.timezone) or center.timezone

@@ -28,6 +28,7 @@ STATUS_BY_CODE = {
     "slot_taken": 409,
     "slot_unavailable": 409,
     "booking_not_changeable": 409,
+    "reminder_not_resendable": 409,  # still pending, cancelled, or the booking moved on
     "unknown_slot": 422,
     "not_offered": 422,
     "slot_of_another_center": 422,

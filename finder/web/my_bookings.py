@@ -41,6 +41,7 @@ from finder.web.auth import now, record_event
 from finder.web.booking_form import MAX_ID, refusal_status, row_id, slot_refusal
 from finder.web.booking_pages import center_or_404, signed_in_actor, slot_days
 from finder.web.local_times import provider_zone, same_clock, time_text, zone_choices
+from finder.web.reminder_pages import messages_of
 
 bookings = Blueprint("bookings", __name__, url_prefix="/bookings")
 RESCHEDULE_DAYS = 28
@@ -152,6 +153,7 @@ def _booking_page(
         product=catalog.products.names.get(booking.product or "", booking.product),
         changeable=changeable,
         options=options,
+        messages=messages_of(db.session(), booking, center),
         error=error,
     )
     return page, status

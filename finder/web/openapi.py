@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from finder.domain import reminders
 from finder.domain.accounts import Role
 from finder.domain.availability import DAYS, LIMITS
 from finder.domain.bookings import OUTCOMES
@@ -148,11 +149,15 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
                     "birth_date": _DAY,
                     "email": {**_LINE, "maxLength": 254},
                     "phone": {**_LINE, "maxLength": 32},
+                    # The IANA zone the patient reads times in; absent or "": the center's.
+                    "timezone": _STRING,
                 },
             },
             "indication": {**_LINE, "minLength": 1, "maxLength": 16},
             "product": {"type": ["string", "null"], "maxLength": 40},
             "notes": {**_TEXT, "maxLength": 2000},
+            # The IANA zone the provider reads times in; absent or "": the center's.
+            "provider_timezone": _STRING,
         },
     },
     "Booking": {
@@ -180,14 +185,16 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
             "end": _INSTANT,
             "status": {"enum": ["booked", "cancelled", "completed", "no_show"]},
             "status_reason": _STRING,
+            "provider_timezone": _STRING,
             "patient": {
                 "type": "object",
-                "required": ["name", "birth_date", "email", "phone"],
+                "required": ["name", "birth_date", "email", "phone", "timezone"],
                 "properties": {
                     "name": _STRING,
                     "birth_date": {"type": "string", "format": "date"},
                     "email": _STRING,
                     "phone": _STRING,
+                    "timezone": _STRING,
                 },
             },
             "indication": _STRING,
@@ -197,14 +204,34 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
             "created_at": _INSTANT,
             "updated_at": _INSTANT,
             "provider": {"type": "object"},
-            "reminders": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["kind", "due_at", "status"],
-                    "properties": {"kind": _STRING, "due_at": _INSTANT, "status": _STRING},
-                },
-            },
+            "reminders": {"type": "array", "items": _ref("Reminder")},
+        },
+    },
+    "Reminder": {
+        "type": "object",
+        "required": [
+            "id",
+            "kind",
+            "recipient",
+            "hours_before",
+            "due_at",
+            "status",
+            "detail",
+            "attempts",
+            "sent_at",
+            "resend_of",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"enum": list(reminders.KINDS)},
+            "recipient": {"enum": [reminders.PROVIDER, reminders.PATIENT]},
+            "hours_before": {"type": ["integer", "null"]},
+            "due_at": _INSTANT,
+            "status": {"enum": list(reminders.STATUSES)},
+            "detail": _STRING,  # why it was cancelled or failed
+            "attempts": {"type": "integer", "minimum": 0},
+            "sent_at": {"type": ["string", "null"], "format": "date-time"},
+            "resend_of": {"type": ["integer", "null"]},  # the message this one sends again
         },
     },
     "BookingList": {
@@ -416,6 +443,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 _STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted; queued to be sent",
     204: "Done; no content",
     400: "Malformed request",
     401: "Not signed in, or the token is unknown, expired or revoked",

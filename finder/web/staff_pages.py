@@ -48,14 +48,23 @@ from finder.domain.bookings import (
 )
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.reminders import (
+    DEFAULT_HOURS_BEFORE,
+    MAX_HOURS_BEFORE,
+    MAX_REMINDERS,
+    InvalidReminderHours,
+    parse_reminder_hours_text,
+)
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import BookingRow, ClosureRow, SlotRow, UserRow
 from finder.web.access import CENTER_STAFF, allow
 from finder.web.auth import current_actor, now, record_event, signed_in_user
 from finder.web.errors import STATUS_BY_CODE
+from finder.web.reminder_pages import messages_of, reminder_actions
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
+staff.register_blueprint(reminder_actions)  # a booking's "Send again": endpoints staff.reminders.*
 
 RANGES_SHOWN = 3  # start/end pairs the hours form offers per weekday
 NEW_CALENDAR = {  # what the hours form proposes before a center has published any hours
@@ -201,16 +210,17 @@ class HoursForm:
     ranges: dict[str, list[tuple[str, str]]]
     numbers: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
+    reminders: str | None = None  # "72, 24"; None when the form left the field out
 
     @classmethod
     def of(cls, availability: Availability | None) -> "HoursForm":
         if availability is None:
-            return cls({day: [] for day in DAYS}, dict(NEW_CALENDAR))
+            return cls({day: [] for day in DAYS}, dict(NEW_CALENDAR), reminders=_hours_text(None))
         ranges: dict[str, list[tuple[str, str]]] = {day: [] for day in DAYS}
         for hours in availability.weekly:
             ranges[hours.day].append((f"{hours.start:%H:%M}", f"{hours.end:%H:%M}"))
         numbers = {name: str(getattr(availability, name)) for name in LIMITS}
-        return cls(ranges, numbers)
+        return cls(ranges, numbers, reminders=_hours_text(availability.reminder_hours))
 
     @classmethod
     def entered(cls, form: Mapping[str, str]) -> "HoursForm":
@@ -224,7 +234,9 @@ class HoursForm:
             for n in range(last + 1):
                 pair = found.get((day, n), {})
                 ranges[day].append((pair.get("start", ""), pair.get("end", "")))
-        return cls(ranges, {name: form.get(name, "").strip() for name in LIMITS})
+        reminders = form.get("reminder_hours")
+        numbers = {name: form.get(name, "").strip() for name in LIMITS}
+        return cls(ranges, numbers, reminders=None if reminders is None else reminders.strip())
 
     def rows(self, day: str) -> list[tuple[str, str]]:
         """The day's ranges, with empty pairs up to RANGES_SHOWN."""
@@ -243,6 +255,8 @@ class HoursForm:
         for name, value in self.numbers.items():
             if value:
                 data[name] = int(value) if _WHOLE.fullmatch(value) else value
+        if self.reminders is not None:
+            data["reminder_hours"] = _reminder_list(self.reminders)
         return data, places
 
     def explain(self, problems: Mapping[str, str], places: list[tuple[str, int]]) -> None:
@@ -252,10 +266,23 @@ class HoursForm:
                 day, n = places[int(match[1])]
                 key = f"{day}-{n}" + (f"-{match[2]}" if match[2] else "")
                 self.errors[key] = problem_words(match[2] or "range", reason)
-            elif name in LIMITS:
+            elif name in LIMITS or name == "reminder_hours":
                 self.errors[name] = problem_words(name, reason)
             else:
                 self.errors.setdefault("form", reason)
+
+
+def _hours_text(hours: tuple[int, ...] | None) -> str:
+    """Reminder times as the form shows them, "72, 24"; None: the defaults."""
+    return ", ".join(str(h) for h in (DEFAULT_HOURS_BEFORE if hours is None else hours))
+
+
+def _reminder_list(text: str) -> list[int] | str:
+    """The reminder times typed, or the text as entered for the parser to refuse."""
+    try:
+        return list(parse_reminder_hours_text(text))
+    except InvalidReminderHours:
+        return text
 
 
 def _padded(clock: str) -> str:
@@ -269,6 +296,13 @@ def problem_words(name: str, reason: str) -> str:
     if name in LIMITS:
         low, high = LIMITS[name]
         return gettext("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
+    if name == "reminder_hours":
+        return gettext(
+            "Enter up to %(most)d different whole numbers from 1 to %(high)d, separated by "
+            "commas, or leave it empty.",
+            most=MAX_REMINDERS,
+            high=MAX_HOURS_BEFORE,
+        )
     if reason == "must be after start":
         return gettext("The end must be later than the start.")
     if reason.startswith("overlaps"):
@@ -671,6 +705,7 @@ def _booking_page(
         booking=booking,
         monday=_monday(_clock(center).local_day(booking.slot.start_at)),
         provider=db.session().get(UserRow, booking.provider_id),
+        messages=messages_of(db.session(), booking, center),
         product=product,
         indication=catalog.products.indications.get(booking.indication, ""),
         may_cancel=_allows(booking, CANCELLED, at),

@@ -1,0 +1,272 @@
+"""The message a reminder row sends, composed just before it goes out, from the booking as it is.
+
+Email is not a secure channel: the provider's copy names the patient only by initials and the
+booking reference, the patient's copy greets them generically, and neither carries the birth
+date. Nothing here is logged. Bookings keep no language, so messages are written in English
+(the words go through gettext, as the other mail's do).
+
+Rendered with `render_template` under an application context; no request is needed.
+"""
+
+import re
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import render_template
+from flask_babel import force_locale, gettext
+
+from finder.booking.invite import invite_content_type, invite_ics
+from finder.booking.views import WHAT_TO_BRING, invite_for
+from finder.domain.centers import Center
+from finder.domain.reminders import (
+    CANCELLATION,
+    CONFIRMATION,
+    PATIENT,
+    PROVIDER,
+    REMINDER,
+    RESCHEDULED,
+)
+from finder.mail.message import Attachment, Mail
+from finder.storage.models import BookingRow, ReminderRow, UserRow
+from finder.web.local_times import offset_text, same_clock, valid_zone
+
+LOCALE = "en"  # bookings store no language
+DAY = "EEEE, d MMMM y"  # Monday, 15 March 2027
+SHORT_DAY = "EEE d MMM"  # Mon 15 Mar
+CLOCK = "h:mm a"  # 9:00 AM
+FALLBACK_ORGANIZER = "no-reply@localhost"
+_DOMAIN = re.compile(r"[^<>@\s]+")
+
+
+def message_id(reminder_id: int, sender: str) -> str:
+    """The same Message-ID each time this reminder goes out, so clients fold repeated copies."""
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    if not at or not _DOMAIN.fullmatch(domain):
+        domain = "localhost"
+    return f"<reminder-{reminder_id}@{domain}>"
+
+
+def recipient_address(reminder: ReminderRow, booking: BookingRow, provider: UserRow) -> str:
+    """Where the message goes; "" when the patient gave no email address."""
+    if reminder.recipient == PROVIDER:
+        return provider.email
+    if reminder.recipient == PATIENT:
+        return booking.patient_email
+    raise ValueError(f"unknown recipient {reminder.recipient!r}")
+
+
+def recipient_zone(reminder: ReminderRow, booking: BookingRow, center: Center) -> str:
+    """The zone the recipient reads times in: the one they chose, else the center's."""
+    if reminder.recipient == PROVIDER:
+        chosen = booking.provider_timezone
+    elif reminder.recipient == PATIENT:
+        chosen = booking.patient_timezone
+    else:
+        raise ValueError(f"unknown recipient {reminder.recipient!r}")
+    return valid_zone(chosen) or center.timezone
+
+
+def compose(
+    reminder: ReminderRow,
+    booking: BookingRow,
+    center: Center,
+    provider: UserRow,
+    *,
+    sender: str,
+    public_url: str,
+    now: datetime,
+) -> Mail:
+    """The reminder's message in text and HTML, with the consultation's calendar entry."""
+    if reminder.kind not in (CONFIRMATION, REMINDER, RESCHEDULED, CANCELLATION):
+        raise ValueError(f"unknown kind {reminder.kind!r}")
+    to_provider = reminder.recipient == PROVIDER
+    zone = recipient_zone(reminder, booking, center)
+    start = booking.slot.start_at
+    address = parseaddr(sender)[1]
+    invite = invite_for(
+        booking, center, organizer=address if "@" in address else FALLBACK_ORGANIZER, now=now
+    )
+    with force_locale(LOCALE):
+        when = gettext(
+            "%(day)s at %(clock)s", day=_day(start, zone, SHORT_DAY), clock=_clock(start, zone)
+        )
+        context = _words(reminder.kind, booking, center, provider if to_provider else None)
+        context.update(
+            subject=_subject(reminder.kind, when),
+            center_time=gettext("%(time)s (center's time)", time=_full(start, center.timezone)),
+            your_time=None
+            if same_clock(start, center.timezone, zone)
+            else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone)),
+            link=f"{public_url.rstrip('/')}/bookings/{booking.id}"
+            if to_provider and public_url
+            else None,
+        )
+        text = render_template("mail/reminder.txt", **context)
+        html = render_template("mail/reminder.html", **context)
+    calendar = Attachment(
+        f"consultation-{booking.id}.ics", invite_content_type(invite), invite_ics(invite)
+    )
+    return Mail(
+        to=recipient_address(reminder, booking, provider),
+        subject=context["subject"],
+        text=text,
+        html=html,
+        attachments=(calendar,),
+        message_id=message_id(reminder.id, sender),
+    )
+
+
+def initials(name: str) -> str:
+    """The first and last names' initials, e.g. "J. D." for "Jane Q. Doe"."""
+    letters = [next((c.upper() for c in word if c.isalpha()), "") for word in name.split()]
+    letters = [letter for letter in letters if letter]
+    if not letters:
+        return "?"
+    chosen = letters[:1] if len(letters) == 1 else [letters[0], letters[-1]]
+    return " ".join(f"{letter}." for letter in chosen)
+
+
+def _subject(kind: str, when: str) -> str:
+    subjects: dict[str, str] = {
+        CONFIRMATION: gettext("Your CAR T consultation is booked: %(when)s", when=when),
+        REMINDER: gettext("Reminder: CAR T consultation on %(when)s", when=when),
+        RESCHEDULED: gettext("Your CAR T consultation has moved to %(when)s", when=when),
+        CANCELLATION: gettext("Your CAR T consultation on %(when)s is cancelled", when=when),
+    }
+    return subjects[kind]
+
+
+def _lead(kind: str, center: str, ref: int, patient: str | None) -> str:
+    """The opening sentence; `patient` (initials) is None in the patient's own message."""
+    names: dict[str, Any] = {"center": center, "ref": ref, "patient": patient}
+    if patient is not None:
+        to_provider: dict[str, str] = {
+            CONFIRMATION: gettext(
+                "You booked a CAR T consultation at %(center)s for patient %(patient)s "
+                "(booking reference %(ref)d).",
+                **names,
+            ),
+            REMINDER: gettext(
+                "A reminder of the CAR T consultation at %(center)s you booked for patient "
+                "%(patient)s (booking reference %(ref)d).",
+                **names,
+            ),
+            RESCHEDULED: gettext(
+                "The CAR T consultation at %(center)s for patient %(patient)s (booking "
+                "reference %(ref)d) has moved. The new time is below.",
+                **names,
+            ),
+            CANCELLATION: gettext(
+                "The CAR T consultation at %(center)s for patient %(patient)s (booking "
+                "reference %(ref)d) is cancelled.",
+                **names,
+            ),
+        }
+        return to_provider[kind]
+    to_patient: dict[str, str] = {
+        CONFIRMATION: gettext(
+            "Your referring provider booked a CAR T consultation for you at %(center)s "
+            "(booking reference %(ref)d).",
+            **names,
+        ),
+        REMINDER: gettext(
+            "A reminder of your CAR T consultation at %(center)s (booking reference %(ref)d).",
+            **names,
+        ),
+        RESCHEDULED: gettext(
+            "Your CAR T consultation at %(center)s (booking reference %(ref)d) has moved. "
+            "The new time is below.",
+            **names,
+        ),
+        CANCELLATION: gettext(
+            "Your CAR T consultation at %(center)s (booking reference %(ref)d) is cancelled.",
+            **names,
+        ),
+    }
+    return to_patient[kind]
+
+
+def _words(
+    kind: str, booking: BookingRow, center: Center, provider: UserRow | None
+) -> dict[str, Any]:
+    """What the templates say; `provider` is None when the message goes to the patient."""
+    patient = initials(booking.patient_name) if provider is not None else None
+    place = center.address
+    if provider is not None:
+        greeting = gettext("Hello %(name)s,", name=provider.name) if provider.name else ""
+        bring_label = gettext("What the patient should bring")
+        footer = gettext(
+            "The patient is named here by initials only, as email is not a secure channel. "
+            "The booking page shows the details."
+        )
+    else:
+        greeting, bring_label = "", gettext("What to bring")
+        footer = gettext(
+            "You receive this message because your referring provider gave your email "
+            "address when booking. With questions, call the center or your referring provider."
+        )
+    cancelled = kind == CANCELLATION
+    return {
+        "lang": LOCALE,
+        "heading": {
+            CONFIRMATION: gettext("CAR T consultation booked"),
+            REMINDER: gettext("CAR T consultation reminder"),
+            RESCHEDULED: gettext("CAR T consultation moved"),
+            CANCELLATION: gettext("CAR T consultation cancelled"),
+        }[kind],
+        "greeting": greeting or gettext("Hello,"),
+        "lead": _lead(kind, center.name, booking.id, patient),
+        "reason": gettext("Reason given: %(reason)s", reason=booking.status_reason)
+        if cancelled and booking.status_reason
+        else None,
+        "when_label": gettext("When"),
+        "where_label": gettext("Where"),
+        "place": [
+            line
+            for line in (center.name, place.street, f"{place.city}, {place.state} {place.zip}")
+            if line
+        ],
+        "phone_label": gettext("Phone"),
+        "phone": center.phone,
+        "website_label": gettext("Website"),
+        "website": center.website,
+        "reference_label": gettext("Booking reference"),
+        "reference": booking.id,
+        "bring_label": bring_label,
+        "bring": None if cancelled else WHAT_TO_BRING,
+        "link_label": gettext("Booking page"),
+        "calendar": {
+            CANCELLATION: gettext(
+                "The calendar entry attached removes the consultation from your calendar."
+            ),
+            RESCHEDULED: gettext("The calendar entry attached replaces the earlier one."),
+        }.get(kind)
+        or gettext("The calendar entry for the consultation is attached."),
+        "footer": footer,
+        "automatic": gettext("This message was sent automatically; replies are not read."),
+    }
+
+
+def _day(instant: datetime, zone: str, pattern: str = DAY) -> str:
+    return format_datetime(instant, pattern, tzinfo=ZoneInfo(zone), locale=LOCALE)
+
+
+def _clock(instant: datetime, zone: str) -> str:
+    """E.g. "9:00 AM EDT"; the offset where the zone has no abbreviation ("UTC+14:00")."""
+    name = instant.astimezone(ZoneInfo(zone)).tzname() or ""
+    return f"{_day(instant, zone, CLOCK)} {name if name.isalpha() else offset_text(instant, zone)}"
+
+
+def _full(instant: datetime, zone: str) -> str:
+    """E.g. "Monday, 15 March 2027, 9:00 AM EDT"."""
+    return f"{_day(instant, zone)}, {_clock(instant, zone)}"
+
+
+def _your(instant: datetime, zone: str, center_zone: str) -> str:
+    """The recipient's time, with the date only when it falls on another day than the center's."""
+    if _day(instant, zone) == _day(instant, center_zone):
+        return _clock(instant, zone)
+    return _full(instant, zone)

@@ -1,0 +1,242 @@
+"""The dispatcher against a real SMTP server, on SQLite and PostgreSQL: due messages go out once,
+cancelled and started ones never, failures are retried then shown as failed, and a crashed
+dispatcher's claims are taken over when their lease runs out."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from finder.booking.bookings import cancel
+from finder.reminders.dispatch import Dispatcher
+from finder.reminders.messages import message_id
+from finder.reminders.outbox import reminders_of
+from finder.reminders.scheduler import build
+from finder.storage import db
+from finder.storage.models import BookingRow, ReminderRow
+from tests.accounts import add_account
+from tests.test_booking_service import NOW, do_book, publish, request_for, slot_at
+
+WEDNESDAY = date(2027, 1, 13)
+
+
+class Clock:
+    """The dispatcher's idea of now, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def mailing(make_app, smtp_server):
+    """An app sending to the test SMTP server, with accounts and Dana-Farber's hours published."""
+    from finder.cli import load_centers_file
+    from tests.conftest import SMALL_CENTERS
+
+    app = make_app(SMTP_URL=smtp_server.url, MAIL_FROM="Finder <reminders@finder.test>")
+    with app.app_context():
+        load_centers_file(SMALL_CENTERS)
+        provider = add_account(app, "provider_a", role="provider", practice="Cape Cod Oncology")
+        publish()
+        yield app, provider, smtp_server
+
+
+def dispatcher(app, clock: Clock, **changes) -> Dispatcher:
+    made = build(app).dispatcher
+    made.clock = clock
+    for name, value in changes.items():
+        setattr(made, name, value)
+    return made
+
+
+def statuses(booking_id: int) -> list[tuple[str, str, str]]:
+    session = db.session()
+    session.expire_all()
+    return [
+        (r.kind, r.recipient, r.status) for r in reminders_of(session, [booking_id])[booking_id]
+    ]
+
+
+def book_wednesday(provider, hour: int = 9) -> BookingRow:
+    return do_book(request_for(slot_at(WEDNESDAY, hour).id), provider.id).booking
+
+
+def test_confirmations_go_out_at_once_and_reminders_when_due(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    clock = Clock()
+    assert dispatcher(app, clock).drain().sent == 2
+    assert sorted(m["To"] for m in smtp.messages) == ["alex@example.org", provider.email]
+    assert all(
+        "confirm" in m["Subject"].lower() or "booked" in m["Subject"].lower() for m in smtp.messages
+    )
+    clock.now = booking.slot.start_at - timedelta(hours=24)
+    assert dispatcher(app, clock).drain().sent == 2
+    assert [s for _, _, s in statuses(booking.id)] == ["sent"] * 4
+
+
+def test_every_message_carries_the_message_id_of_its_reminder(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    dispatcher(app, Clock()).drain()
+    ids = {r.id for r in reminders_of(db.session(), [booking.id])[booking.id] if r.status == "sent"}
+    expected = {message_id(reminder_id, app.config["MAIL_FROM"]) for reminder_id in ids}
+    assert {m["Message-ID"] for m in smtp.messages} == expected
+
+
+def test_each_message_has_text_html_and_the_calendar_entry(mailing):
+    app, provider, smtp = mailing
+    book_wednesday(provider)
+    dispatcher(app, Clock()).drain()
+    message = smtp.messages[0]
+    types = [part.get_content_type() for part in message.walk()]
+    assert {"text/plain", "text/html", "text/calendar"} <= set(types)
+
+
+def test_after_downtime_everything_due_goes_out_in_one_drain(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    clock = Clock()
+    clock.now = booking.slot.start_at - timedelta(hours=2)  # the scheduler was down until now
+    assert dispatcher(app, clock).drain().sent == 4
+    assert len(smtp.messages) == 4
+
+
+def test_nothing_is_sent_for_a_consultation_that_has_started(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    clock = Clock()
+    clock.now = booking.slot.start_at + timedelta(minutes=5)
+    drained = dispatcher(app, clock).drain()
+    assert (drained.sent, drained.skipped) == (0, 4)
+    assert smtp.messages == []
+    reasons = {r.detail for r in reminders_of(db.session(), [booking.id])[booking.id]}
+    assert reasons == {"consultation already started"}
+
+
+def test_a_cancelled_booking_gets_only_its_cancellation_notice(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    with db.transaction() as session:
+        cancel(session, session.get(BookingRow, booking.id), reason="", now=NOW)
+    clock = Clock()
+    clock.now = booking.slot.start_at - timedelta(hours=1)
+    assert dispatcher(app, clock).drain().sent == 2
+    assert all("cancel" in m["Subject"].lower() for m in smtp.messages)
+
+
+def test_a_row_cancelled_after_it_was_claimed_is_skipped_when_its_turn_comes(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    clock = Clock()
+    sending = dispatcher(app, clock)
+    token, ids = sending.claim()
+    with db.transaction() as session:
+        cancel(session, session.get(BookingRow, booking.id), reason="", now=NOW)
+    outcomes = [sending.deliver(reminder_id, token) for reminder_id in ids]
+    assert outcomes == ["skipped", "skipped"]
+    assert smtp.messages == []
+
+
+def test_a_temporary_refusal_is_retried_later_with_back_off(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    smtp.reply = "451 4.3.0 Try again later"
+    clock = Clock()
+    assert dispatcher(app, clock).drain().retried == 2
+    session = db.session()
+    session.expire_all()
+    row = session.scalars(
+        select(ReminderRow).where(ReminderRow.kind == "confirmation").order_by(ReminderRow.id)
+    ).first()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at == NOW + timedelta(minutes=1)
+    assert "451" in row.detail
+    session.rollback()
+    assert dispatcher(app, clock).drain().handled == 0  # not before its time
+    smtp.reply = "250 OK"
+    clock.now = NOW + timedelta(minutes=1)
+    assert dispatcher(app, clock).drain().sent == 2
+
+
+def test_after_five_temporary_failures_the_reminder_shows_as_failed(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    smtp.reply = "451 4.3.0 Try again later"
+    clock = Clock()
+    for _ in range(5):
+        dispatcher(app, clock).drain()
+        clock.now += timedelta(hours=1)
+    assert [s for k, _, s in statuses(booking.id) if k == "confirmation"] == ["failed", "failed"]
+
+
+def test_a_permanent_refusal_fails_at_once(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    smtp.reply = "550 5.1.1 No such user"
+    assert dispatcher(app, Clock()).drain().failed == 2
+    rows = reminders_of(db.session(), [booking.id])[booking.id]
+    assert {(r.status, r.detail) for r in rows if r.kind == "confirmation"} == {
+        ("failed", "the SMTP server replied 550")
+    }
+
+
+def test_a_crashed_dispatchers_claim_is_taken_over_when_the_lease_runs_out(mailing):
+    app, provider, smtp = mailing
+    book_wednesday(provider)
+    clock = Clock()
+    crashed = dispatcher(app, clock)
+    _, ids = crashed.claim()  # and never delivers
+    assert len(ids) == 2
+    assert dispatcher(app, clock).drain().handled == 0
+    clock.now += crashed.lease
+    assert dispatcher(app, clock).drain().sent == 2
+
+
+def test_a_stop_request_finishes_the_message_in_hand_and_gives_back_the_rest(mailing):
+    app, provider, smtp = mailing
+    for hour in (9, 10, 11):
+        book_wednesday(provider, hour)
+    clock = Clock()
+    stopping = dispatcher(app, clock)
+
+    class StopAfterOne:
+        def send(self, mail):
+            sent = app.extensions["finder.mail"].send(mail)
+            stopping.stop.set()
+            return sent
+
+    stopping.sender = StopAfterOne()
+    drained = stopping.drain()
+    assert (drained.sent, drained.released) == (1, 5)
+    session = db.session()
+    session.expire_all()
+    given_back = session.scalars(select(ReminderRow).where(ReminderRow.status == "pending"))
+    assert {(r.claimed_until, r.attempts) for r in given_back if r.kind == "confirmation"} == {
+        (None, 0)
+    }
+    session.rollback()
+    assert dispatcher(app, clock).drain().sent == 5  # nothing waits for a lease
+
+
+def test_two_dispatchers_at_once_send_each_message_once(mailing):
+    app, provider, smtp = mailing
+    for day in (13, 14, 15):
+        for hour in (9, 10, 11):
+            do_book(request_for(slot_at(date(2027, 1, day), hour).id), provider.id)
+    with db.transaction() as session:
+        session.execute(update(ReminderRow).values(next_attempt_at=NOW))
+        total = len(session.scalars(select(ReminderRow.id)).all())
+    clock = Clock()
+    workers = [dispatcher(app, clock, batch_size=3, worker=f"w{n}") for n in range(2)]
+    threads = [threading.Thread(target=w.drain) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(ids) == len(set(ids)) == total
