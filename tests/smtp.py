@@ -1,5 +1,6 @@
 """Pytest fixtures: a real SMTP server (aiosmtpd) on a free local port, run in a thread."""
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ class SmtpServer:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []  # The envelope's RCPT TO, parallel to messages.
         self.reply = "250 OK"  # What DATA is answered with; set a 4xx or 5xx to refuse mail.
+        self.delay = 0.0  # Seconds each message takes to be accepted, as a busy server's would.
         self._arrived = threading.Condition()
 
     @property
@@ -69,6 +71,8 @@ class SmtpServer:
         """Keep the message, parsed as mail clients would, unless told to refuse it."""
         if not self.reply.startswith("250"):
             return self.reply
+        if self.delay:
+            await asyncio.sleep(self.delay)
         raw = cast(bytes, envelope.original_content)
         message = cast(EmailMessage, BytesParser(policy=default_policy).parsebytes(raw))
         with self._arrived:

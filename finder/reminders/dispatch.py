@@ -2,10 +2,11 @@
 
 A batch of due rows is claimed in one short transaction (PostgreSQL `FOR UPDATE SKIP LOCKED`,
 so two dispatchers never take the same row; SQLite `BEGIN IMMEDIATE`), marked with a token and
-a lease. Each message is then sent outside any transaction and its outcome recorded at once,
-only if the row still carries this claim's token. A dispatcher killed mid-batch leaves its
-claimed rows to be taken again when the lease runs out; the one message that can go out twice
-is the one the server accepted just before the kill, and it carries the same Message-ID.
+a lease. Just before each message is sent its lease is renewed, only if the row still carries
+this claim's token; the message then goes out outside any transaction and its outcome is
+recorded at once, again only under the token. A dispatcher killed mid-batch leaves its claimed
+rows to be taken again when their lease runs out; the one message that can go out twice is the
+one the server accepted just before the kill, and it carries the same Message-ID.
 """
 
 import logging
@@ -57,6 +58,8 @@ class Drained:
     failed: int = 0
     skipped: int = 0
     released: int = 0
+    # Claimed rows cancelled since, or taken over by another dispatcher after the lease ran out.
+    withdrawn: int = 0
 
     @property
     def handled(self) -> int:
@@ -134,8 +137,10 @@ class Dispatcher:
     def deliver(self, reminder_id: int, token: str) -> str:
         """Send one claimed row, or skip it; returns which of Drained's counters it adds to."""
         with self.sessions() as session:
-            prepared = self._prepare(session, reminder_id)
+            prepared = self._prepare(session, reminder_id, token)
             session.commit()
+        if prepared is None:
+            return "withdrawn"
         if isinstance(prepared, str):
             self._record(reminder_id, token, status=CANCELLED_REMINDER, detail=prepared)
             return "skipped"
@@ -181,7 +186,24 @@ class Dispatcher:
             earliest = earliest.replace(tzinfo=UTC)
         return earliest
 
-    def _prepare(self, session: Session, reminder_id: int) -> str | tuple[Mail, int]:
+    def _prepare(
+        self, session: Session, reminder_id: int, token: str
+    ) -> str | tuple[Mail, int] | None:
+        """The message to send, why not to send it, or None when the claim no longer stands."""
+        now = self.clock()
+        # Renew the lease for this one message; a claim taken over after a long batch is lost.
+        renewed = session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.id == reminder_id,
+                ReminderRow.claimed_by == token,
+                ReminderRow.status == PENDING,
+            )
+            .values(claimed_until=now + self.lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if renewed != 1:
+            return None
         reminder = session.get(ReminderRow, reminder_id)
         if reminder is None:  # pragma: no cover - rows are never deleted
             return "gone"
@@ -189,7 +211,6 @@ class Dispatcher:
         provider = session.get(UserRow, booking.provider_id) if booking else None
         if booking is None or provider is None:  # pragma: no cover - foreign keys
             return "booking gone"
-        now = self.clock()
         reason = skip_reason(
             reminder.kind,
             booking_status=booking.status,
