@@ -145,7 +145,7 @@ def test_a_row_cancelled_after_it_was_claimed_is_not_sent_when_its_turn_comes(ma
 
 def test_a_temporary_refusal_is_retried_later_with_back_off(mailing):
     app, provider, smtp = mailing
-    booking = book_wednesday(provider)
+    book_wednesday(provider)
     smtp.reply = "451 4.3.0 Try again later"
     clock = Clock()
     assert dispatcher(app, clock).drain().retried == 2
@@ -187,7 +187,7 @@ def test_a_permanent_refusal_fails_at_once(mailing):
 
 
 def test_a_crashed_dispatchers_claim_is_taken_over_when_the_lease_runs_out(mailing):
-    app, provider, smtp = mailing
+    app, provider, _smtp = mailing
     book_wednesday(provider)
     clock = Clock()
     crashed = dispatcher(app, clock)
@@ -199,7 +199,7 @@ def test_a_crashed_dispatchers_claim_is_taken_over_when_the_lease_runs_out(maili
 
 
 def test_a_stop_request_finishes_the_message_in_hand_and_gives_back_the_rest(mailing):
-    app, provider, smtp = mailing
+    app, provider, _smtp = mailing
     for hour in (9, 10, 11):
         book_wednesday(provider, hour)
     clock = Clock()

@@ -101,7 +101,7 @@ class Scheduler:
         """Start the process; with `wait`, return once it has started its jobs."""
         started = self.starts()
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own console script
+            self.process = subprocess.Popen(
                 [finder_command(), "scheduler"], env=self.env, cwd=self.workdir,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             )  # fmt: skip
@@ -146,7 +146,7 @@ def test_killed_and_restarted_the_scheduler_still_delivers_every_reminder(
     smtp_server.delay = 0.01
     scheduler = Scheduler(app, smtp_server, tmp_path)
     kills = 0
-    randomly = random.Random(6)  # noqa: S311 - when to kill, not a secret
+    randomly = random.Random(6)
     while kills < 6:
         scheduler.start()
         time.sleep(randomly.uniform(0.8, 2.0))
@@ -209,7 +209,7 @@ def test_finder_start_serves_and_schedules_and_stops_both_together(app, tmp_path
     port = free_port()
     env = Scheduler(app, smtp_server, tmp_path).env
     log = (tmp_path / "start.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own console script
+    process = subprocess.Popen(
         [finder_command(), "start", "--host", HOST, "--port", str(port), "--workers", "1"],
         env=env, cwd=tmp_path, stdout=log, stderr=log, start_new_session=True,
     )  # fmt: skip
@@ -222,7 +222,7 @@ def test_finder_start_serves_and_schedules_and_stops_both_together(app, tmp_path
                 break
             time.sleep(0.2)
         assert "Scheduler started" in text and "Booting worker" in text
-        children = subprocess.run(  # noqa: S603
+        children = subprocess.run(
             ["/usr/bin/pgrep", "-P", str(process.pid)], capture_output=True, text=True
         ).stdout.split()
         assert len(children) == 2

@@ -45,9 +45,7 @@ def on_booked(session: Session, booking: BookingRow, *, timezone: str, now: date
     _add(session, booking, _timed(session, booking, timezone, to, now), now)
 
 
-def on_rescheduled(
-    session: Session, booking: BookingRow, *, timezone: str, now: datetime
-) -> None:
+def on_rescheduled(session: Session, booking: BookingRow, *, timezone: str, now: datetime) -> None:
     """Pending reminders follow the consultation to its new time; a notice says it moved."""
     to = recipients(booking.patient_email)
     # A row a dispatcher is sending right now is left to it; the new time gets its own row.
@@ -86,7 +84,8 @@ def on_cancelled(session: Session, booking: BookingRow, *, now: datetime) -> Non
         .values(status=CANCELLED_REMINDER, detail=BOOKING_CANCELLED)
         .execution_options(synchronize_session=False)
     )
-    _add(session, booking, notices(CANCELLATION, to=recipients(booking.patient_email), now=now), now)
+    to = recipients(booking.patient_email)
+    _add(session, booking, notices(CANCELLATION, to=to, now=now), now)
     session.flush()
 
 
