@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +47,7 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.products import ProductCatalog
 from finder.domain.ranking import CenterIndex
 from finder.domain.slots import check_bookable
+from finder.referrals.records import attach_booking
 from finder.reminders import outbox
 from finder.storage.models import BookingRow, IdempotencyKeyRow, SlotRow
 
@@ -143,6 +145,8 @@ def book(
     session.add(booking)
     session.flush()
     outbox.on_booked(session, booking, timezone=center.timezone, now=now)
+    today = now.astimezone(ZoneInfo(center.timezone)).date()
+    attach_booking(session, booking, today=today, now=now)
     if key_row is not None:
         key_row.booking_id = booking.id
     session.flush()

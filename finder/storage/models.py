@@ -248,6 +248,10 @@ class BookingRow(Base):
     # The zones the provider and the patient read times in; "" means the center's.
     provider_timezone: Mapped[str] = mapped_column(String(64), default="")
     patient_timezone: Mapped[str] = mapped_column(String(64), default="")
+    # The patient's referral to this center, made with the first booking.
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id"), nullable=True, index=True
+    )
     slot: Mapped[SlotRow] = relationship(lazy="joined")
 
 
@@ -275,11 +279,20 @@ class ReminderRow(Base):
     __table_args__ = (Index("ix_reminders_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    # A booking's message, or (kind stage_changed) a referral's.
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id"), nullable=True, index=True
+    )
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id"), nullable=True, index=True
+    )
+    referral_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_events.id"), nullable=True
+    )
     kind: Mapped[str] = mapped_column(String(16))  # confirmation | reminder | rescheduled | …
     recipient: Mapped[str] = mapped_column(String(8))  # provider | patient
     hours_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    slot_id: Mapped[int] = mapped_column(Integer)  # the slot the message was planned for
+    slot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # planned for this slot
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(10))  # pending | sent | failed | cancelled
@@ -291,3 +304,54 @@ class ReminderRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resend_of: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"), nullable=True)
+
+
+class ReferralRow(Base):
+    """A patient referred by a provider to a center: health information, and where they stand.
+
+    `stage` and `stage_since` repeat what the history says, for listing and filtering; they
+    change only together with a new history entry.
+    """
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), index=True)
+    patient_name: Mapped[str] = mapped_column(String(200))
+    patient_birth_date: Mapped[date] = mapped_column(Date)
+    patient_email: Mapped[str] = mapped_column(String(254), default="")
+    patient_phone: Mapped[str] = mapped_column(String(32), default="")
+    # Home as geocoded at referral, at the precision given (a ZIP stays a ZIP's centre).
+    home_label: Mapped[str] = mapped_column(String(300), default="")
+    home_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    home_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    home_precision: Mapped[str] = mapped_column(String(8), default="")
+    indication: Mapped[str] = mapped_column(String(16), default="")
+    product: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    rule_id: Mapped[str] = mapped_column(String(20))
+    planned_infusion: Mapped[date | None] = mapped_column(Date, nullable=True)
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    stage_since: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    events: Mapped[list["ReferralEventRow"]] = relationship(
+        order_by="ReferralEventRow.position", lazy="selectin"
+    )
+
+
+class ReferralEventRow(Base):
+    """One entry of a referral's history; never changed once written (corrections are new ones)."""
+
+    __tablename__ = "referral_events"
+    __table_args__ = (UniqueConstraint("referral_id", "position", name="uq_referral_events_pos"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 0, 1, 2… in the order recorded
+    stage: Mapped[str] = mapped_column(String(20))
+    at: Mapped[date] = mapped_column(Date)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    correction_of: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a position

@@ -1,0 +1,377 @@
+"""Draining a burst of due reminders into a local SMTP server, per database: messages per
+second, total drain time, and the lag between each message's due time and its arrival at the
+server (p50 / p95 / max), next to a naive baseline in the same run.
+
+All COUNT reminders fall due at the same instant T0 (a burst, as after downtime). Variants:
+  naive       one Dispatcher claiming ONE row per transaction (batch_size=1)
+  configured  the Dispatcher as `finder scheduler` builds it (batch_size 20)
+  2 parallel  two configured Dispatchers in threads of this process, PostgreSQL only
+              (FOR UPDATE SKIP LOCKED; SQLite's BEGIN IMMEDIATE serialises writers)
+
+The SMTP server is aiosmtpd on loopback, in this process: it shares the CPU (and the GIL) with
+the dispatchers. Each arrival is stamped with time.time() and its Message-ID; duplicates are
+arrivals beyond one per Message-ID.
+
+Run: .venv/bin/python bench/reminder_drain.py [--databases sqlite,postgresql] [--count 10000]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import Any, cast
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask
+from sqlalchemy import create_engine, delete, insert, select, text
+
+from finder.app import create_app
+from finder.booking.bookings import book
+from finder.booking.calendar import free_slots, save_availability
+from finder.cli import load_centers_file
+from finder.domain.availability import parse_availability
+from finder.domain.bookings import BookingRequest, Patient
+from finder.extensions import current_catalog
+from finder.reminders.dispatch import Dispatcher, Drained
+from finder.reminders.messages import message_id
+from finder.reminders.scheduler import build
+from finder.storage import db
+from finder.storage.migrate import upgrade
+from finder.storage.models import ReminderRow
+from tests.accounts import CENTER_X, add_account
+from tests.conftest import SMALL_CENTERS
+from tests.live_server import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.smtp import SmtpServer, running
+
+MAIL_FROM = "Finder <reminders@finder.test>"
+ALL_DAY = {
+    "weekly": [
+        {"day": day, "start": "00:00", "end": "23:00"}
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    ],
+    "slot_minutes": 60,
+    "buffer_minutes": 0,
+    "capacity": 50,
+    "min_notice_hours": 1,
+    "horizon_days": 5,
+}
+
+
+class TimedServer(SmtpServer):
+    """Takes every message, keeping only its Message-ID and when it arrived (cheap: headers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[tuple[str, float]] = []
+        self._headers = BytesHeaderParser()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        arrived = time.time()
+        headers = self._headers.parsebytes(cast(bytes, envelope.original_content))
+        self.arrivals.append((str(headers["Message-ID"]).strip(), arrived))
+        return "250 OK"
+
+
+@dataclass
+class Result:
+    database: str
+    variant: str
+    dispatchers: int
+    batch_size: int
+    count: int
+    seconds: float  # from the start of the drain until every dispatcher returned
+    lags: list[float]  # arrival − due_at per message delivered, seconds
+    duplicates: int
+    missing: int
+    sent: int  # as the dispatchers counted it
+    shares: list[int]  # messages sent by each dispatcher
+    setup_gap: float  # from T0 (rows due) to the start of the drain: the insert's commit
+
+    def percentile(self, fraction: float) -> float:
+        if len(self.lags) < 2:
+            return self.lags[0] if self.lags else float("nan")
+        cuts = statistics.quantiles(self.lags, n=100, method="inclusive")
+        return cuts[round(fraction * 100) - 1]
+
+    def row(self) -> str:
+        per_second = self.sent / self.seconds if self.seconds else float("nan")
+        cells = [
+            self.database,
+            self.variant,
+            str(self.dispatchers),
+            str(self.batch_size),
+            f"{self.sent}",
+            f"{per_second:.0f}",
+            f"{self.seconds:.1f}",
+            f"{self.percentile(0.5):.1f}",
+            f"{self.percentile(0.95):.1f}",
+            f"{max(self.lags, default=float('nan')):.1f}",
+            str(self.duplicates),
+            str(self.missing),
+        ]
+        return "| " + " | ".join(cells) + " |"
+
+
+HEADER = (
+    "| database | variant | dispatchers | batch | sent | msg/s | drain s "
+    "| lag p50 s | lag p95 s | lag max s | duplicates | missing |"
+)
+RULE = "|" + "|".join(["---"] * 2 + ["---:"] * 10) + "|"
+
+
+def make_app(database_url: str, smtp: SmtpServer, workdir: Path) -> Flask:
+    """The app on a migrated database with the small centers list loaded."""
+    upgrade(database_url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret",
+            "GEOCODER": "offline",
+            "RATELIMIT_ENABLED": False,
+            "SMTP_URL": smtp.url,
+            "MAIL_FROM": MAIL_FROM,
+        }
+    )
+    app.instance_path = str(workdir / "instance")
+    with app.app_context():
+        load_centers_file(SMALL_CENTERS)
+    return app
+
+
+def one_booking(app: Flask) -> tuple[int, int]:
+    """A provider's consultation three days ahead, without its own reminders: (booking, slot)."""
+    now = datetime.now(UTC)
+    provider = add_account(app, "provider_a", role="provider", practice="Cape Cod Oncology")
+    with app.app_context():
+        catalog = current_catalog()
+        center = catalog.centers.get(CENTER_X)
+        with db.transaction() as session:
+            hours = parse_availability(ALL_DAY, timezone=center.timezone)
+            save_availability(session, center, hours, now=now, by=None)
+            ahead = (now + timedelta(days=3)).date()
+            slot = free_slots(session, center, first_day=ahead, last_day=ahead, now=now)[0]
+            booking = book(
+                session,
+                BookingRequest(
+                    slot_id=slot.id,
+                    patient=Patient(name="Alex Doe", birth_date=datetime(1960, 5, 1).date()),
+                    indication="LBCL", product="yescarta", notes="",
+                ),
+                provider_id=provider.id, centers=catalog.centers, products=catalog.products,
+                now=now,
+            ).booking  # fmt: skip
+            session.execute(delete(ReminderRow).where(ReminderRow.booking_id == booking.id))
+            return booking.id, booking.slot_id
+
+
+def queue_burst(app: Flask, booking: tuple[int, int], count: int) -> dict[str, datetime]:
+    """Replace the outbox with `count` reminders all due now (T0): Message-ID -> due_at."""
+    engine = db.engine(app)
+    with app.app_context(), db.transaction() as session:
+        session.execute(delete(ReminderRow))
+    if engine.dialect.name == "postgresql":  # the previous variant's dead rows, gone
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE reminders"))
+    booking_id, slot_id = booking
+    due = datetime.now(UTC)  # T0
+    rows = [
+        {
+            "booking_id": booking_id, "kind": "reminder", "recipient": "provider",
+            "hours_before": 72, "slot_id": slot_id, "due_at": due, "next_attempt_at": due,
+            "status": "pending", "detail": "", "attempts": 0, "claimed_by": "",
+            "created_at": due,
+        }
+        for _ in range(count)
+    ]  # fmt: skip
+    with app.app_context(), db.transaction() as session:
+        session.execute(insert(ReminderRow), rows)
+        ids = list(session.scalars(select(ReminderRow.id)))
+    return {message_id(reminder_id, MAIL_FROM): due for reminder_id in ids}
+
+
+def drain_all(dispatchers: list[Dispatcher]) -> tuple[float, list[Drained]]:
+    """Each dispatcher's drain in a thread of its own (or inline for one); wall seconds."""
+    results: list[Drained | None] = [None] * len(dispatchers)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            results[index] = dispatchers[index].drain()
+        except BaseException as error:
+            errors.append(error)
+
+    started = time.perf_counter()
+    if len(dispatchers) == 1:
+        run(0)
+    else:
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(len(dispatchers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return seconds, [drained for drained in results if drained is not None]
+
+
+def measure(
+    database: str,
+    variant: str,
+    app: Flask,
+    smtp: TimedServer,
+    booking: tuple[int, int],
+    dispatchers: list[Dispatcher],
+    count: int,
+) -> Result:
+    due = queue_burst(app, booking, count)
+    t0 = next(iter(due.values())).timestamp()
+    smtp.arrivals.clear()
+    setup_gap = time.time() - t0
+    seconds, drained = drain_all(dispatchers)
+    arrivals = list(smtp.arrivals)
+    seen = Counter(mid for mid, _ in arrivals)
+    first: dict[str, float] = {}
+    for mid, arrived in arrivals:
+        first.setdefault(mid, arrived)
+    lags = [arrived - due[mid].timestamp() for mid, arrived in first.items() if mid in due]
+    result = Result(
+        database=database,
+        variant=variant,
+        dispatchers=len(dispatchers),
+        batch_size=dispatchers[0].batch_size,
+        count=count,
+        seconds=seconds,
+        lags=lags,
+        duplicates=sum(seen.values()) - len(seen),
+        missing=len(set(due) - set(seen)),
+        sent=sum(d.sent for d in drained),
+        shares=[d.sent for d in drained],
+        setup_gap=setup_gap,
+    )
+    others = sum(d.retried + d.failed + d.skipped + d.withdrawn for d in drained)
+    if others:
+        print(f"  note: {others} messages retried, failed, skipped or withdrawn", file=sys.stderr)
+    print(
+        f"  {database} {variant}: {result.sent} sent in {seconds:.1f} s", file=sys.stderr, flush=True
+    )
+    return result
+
+
+def variants(app: Flask, database: str) -> Iterator[tuple[str, Callable[[], list[Dispatcher]]]]:
+    """The naive baseline, the configured dispatcher, and on PostgreSQL two in parallel."""
+
+    def configured(worker: str) -> Dispatcher:
+        return replace(build(app).dispatcher, worker=worker)
+
+    yield "naive (1 row per claim)", lambda: [replace(configured("bench-naive"), batch_size=1)]
+    yield "configured", lambda: [configured("bench-configured")]
+    if database == "postgresql":
+        yield "2 parallel (SKIP LOCKED)", lambda: [configured("bench-a"), configured("bench-b")]
+
+
+def bench_database(database: str, url: str, count: int, workdir: Path) -> list[Result]:
+    with running(TimedServer()) as smtp:
+        server = cast(TimedServer, smtp)
+        app = make_app(url, server, workdir)
+        try:
+            booking = one_booking(app)
+            return [
+                measure(database, variant, app, server, booking, dispatchers(), count)
+                for variant, dispatchers in variants(app, database)
+            ]
+        finally:
+            db.engine(app).dispose()
+
+
+def postgres_unreachable() -> str | None:
+    """Why PostgreSQL cannot be used for the bench, or None when it can."""
+    engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        return str(error).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+    return None
+
+
+@contextmanager
+def database_url(database: str, workdir: Path) -> Iterator[str]:
+    if database == "sqlite":
+        yield f"sqlite:///{workdir / 'finder.db'}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql"
+    )
+    parser.add_argument("--count", type=int, default=10_000, help="reminders due at once")
+    args = parser.parse_args()
+    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
+    unknown = set(databases) - {"sqlite", "postgresql"}
+    if unknown or not databases or args.count < 1:
+        parser.error("--databases takes sqlite and/or postgresql; --count must be at least 1")
+
+    print(
+        f"Reminder drain: {args.count} reminders all due at one instant T0, per database and "
+        f"variant; machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}."
+    )
+    print(
+        "SMTP server: aiosmtpd on loopback in this same process (it shares the CPU and the GIL "
+        "with the dispatchers); one SMTP connection per message, as SmtpSender does."
+    )
+    print(
+        "Lag = arrival at the server − due_at. naive = batch_size 1 (one row claimed per "
+        "transaction); configured = the dispatcher `finder scheduler` builds; 2 parallel = two "
+        "of those in threads, PostgreSQL only."
+    )
+    notes: list[str] = []
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="reminder-bench-") as scratch:
+        workdir = Path(scratch)
+        for database in databases:
+            if database == "postgresql":
+                why = postgres_unreachable()
+                if why is not None:
+                    notes.append(f"postgresql skipped: cannot connect ({why})")
+                    print(f"  {notes[-1]}", file=sys.stderr)
+                    continue
+            with database_url(database, workdir) as url:
+                results += bench_database(database, url, args.count, workdir / database)
+
+    print()
+    print(HEADER)
+    print(RULE)
+    for result in results:
+        print(result.row())
+    print()
+    for result in results:
+        if result.dispatchers > 1:
+            print(f"{result.database} {result.variant}: sent per dispatcher {result.shares}")
+    if results:
+        gap = max(result.setup_gap for result in results)
+        print(f"T0 to start of drain (insert commit, counted in the lag): at most {gap:.2f} s")
+    for note in notes:
+        print(note)
+
+
+if __name__ == "__main__":
+    main()

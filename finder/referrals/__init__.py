@@ -1,0 +1,1 @@
+"""Referrals: each referred patient's journey from referral to follow-up, for provider and center."""

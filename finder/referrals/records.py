@@ -1,0 +1,220 @@
+"""Referrals in the database: made on their own or with the first booking, moved along the
+journey by appending to their history, seen only by their provider and their center's staff.
+
+Every function works in the caller's transaction; the caller commits.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from finder.domain.accounts import Actor, Role
+from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.journey import StageChange, journey, record_correction, record_move
+from finder.domain.reminders import PENDING, PROVIDER
+from finder.geocoding import Place
+from finder.storage.models import BookingRow, ReferralEventRow, ReferralRow, ReminderRow
+
+STAGE_CHANGED = "stage_changed"
+DEFAULT_RULE = "us-2025"
+
+
+class ReferralChanged(DomainError):
+    code = "referral_changed"
+
+    def __init__(self) -> None:
+        super().__init__("This referral was changed meanwhile. Reload it and try again.")
+
+
+@dataclass(frozen=True)
+class NewReferral:
+    """What a provider gives when referring a patient (health information)."""
+
+    center_id: str
+    patient_name: str
+    patient_birth_date: date
+    patient_email: str = ""
+    patient_phone: str = ""
+    indication: str = ""
+    product: str | None = None
+    rule_id: str = DEFAULT_RULE
+    home: Place | None = None
+    stage: str = "referral"
+    note: str = ""
+
+
+def history(referral: ReferralRow) -> list[StageChange]:
+    """The referral's history as the domain reads it."""
+    return [
+        StageChange(
+            stage=event.stage,
+            at=event.at,
+            by_user_id=event.by_user_id,
+            note=event.note,
+            recorded_at=event.recorded_at,
+            correction_of=event.correction_of,
+        )
+        for event in referral.events
+    ]
+
+
+def refer(
+    session: Session, new: NewReferral, *, provider_id: int, today: date, now: datetime
+) -> ReferralRow:
+    """A referral at its first stage (referral, or eligibility when still being assessed)."""
+    first = record_move([], new.stage, at=today, today=today, by_user_id=provider_id,
+                        note=new.note, recorded_at=now)  # fmt: skip
+    referral = ReferralRow(
+        provider_id=provider_id,
+        center_id=new.center_id,
+        patient_name=new.patient_name,
+        patient_birth_date=new.patient_birth_date,
+        patient_email=new.patient_email,
+        patient_phone=new.patient_phone,
+        indication=new.indication,
+        product=new.product,
+        rule_id=new.rule_id,
+        stage=first.stage,
+        stage_since=first.at,
+        created_at=now,
+        updated_at=now,
+    )
+    set_home(referral, new.home)
+    session.add(referral)
+    session.flush()
+    session.add(_event(referral.id, 0, first))
+    session.flush()
+    session.refresh(referral)
+    return referral
+
+
+def set_home(referral: ReferralRow, home: Place | None) -> None:
+    """Keep the home as located, at the precision the provider gave (never more exact)."""
+    referral.home_label = home.label if home else ""
+    referral.home_lat = home.lat if home else None
+    referral.home_lon = home.lon if home else None
+    referral.home_precision = home.precision if home else ""
+
+
+def attach_booking(session: Session, booking: BookingRow, *, today: date, now: datetime) -> None:
+    """File the booking under the patient's open referral to its center, or refer them now."""
+    match = session.scalars(
+        select(ReferralRow)
+        .where(
+            ReferralRow.provider_id == booking.provider_id,
+            ReferralRow.center_id == booking.center_id,
+            func.lower(ReferralRow.patient_name) == booking.patient_name.lower(),
+            ReferralRow.patient_birth_date == booking.patient_birth_date,
+        )
+        .order_by(ReferralRow.id.desc())
+    ).first()
+    if match is None or journey(history(match)).closed:
+        new = NewReferral(
+            center_id=booking.center_id,
+            patient_name=booking.patient_name,
+            patient_birth_date=booking.patient_birth_date,
+            patient_email=booking.patient_email,
+            patient_phone=booking.patient_phone,
+            indication=booking.indication,
+            product=booking.product,
+        )
+        match = refer(session, new, provider_id=booking.provider_id, today=today, now=now)
+    booking.referral_id = match.id
+
+
+def record_stage(
+    session: Session,
+    referral: ReferralRow,
+    stage: str,
+    *,
+    actor: Actor,
+    at: date,
+    note: str,
+    today: date,
+    now: datetime,
+    correction: bool = False,
+    entry: int | None = None,
+) -> ReferralRow:
+    """Append a move (or a correction) to the history; the provider hears of moves by staff."""
+    past = history(referral)
+    if correction:
+        change = record_correction(past, stage, at=at, today=today, by_user_id=actor.user_id,
+                                   note=note, recorded_at=now, entry=entry)  # fmt: skip
+    else:
+        change = record_move(past, stage, at=at, today=today, by_user_id=actor.user_id,
+                             note=note, recorded_at=now)  # fmt: skip
+    before = journey(past).stage
+    event = _event(referral.id, len(past), change)
+    try:
+        with session.begin_nested():
+            session.add(event)
+            session.flush()
+    except IntegrityError:  # another change took this position first
+        raise ReferralChanged() from None
+    view = journey([*past, change])
+    referral.stage = view.stage or stage
+    referral.stage_since = view.since or at
+    referral.updated_at = now
+    if view.stage != before and actor.user_id != referral.provider_id:
+        _notify_provider(session, referral, event, now)
+    session.flush()
+    session.refresh(referral)
+    return referral
+
+
+def visible_referrals(actor: Actor) -> Select[tuple[ReferralRow]]:
+    """A provider's own referrals, a staff member's centers', or all for an admin."""
+    query = select(ReferralRow)
+    if actor.role is Role.ADMIN:
+        return query
+    if actor.role is Role.STAFF:
+        return query.where(ReferralRow.center_id.in_(sorted(actor.center_ids)))
+    return query.where(ReferralRow.provider_id == actor.user_id)
+
+
+def find_referral(session: Session, actor: Actor, referral_id: int) -> ReferralRow:
+    """The referral if the actor may see it; otherwise the same answer as for none."""
+    found = session.scalars(visible_referrals(actor).where(ReferralRow.id == referral_id)).first()
+    if found is None:
+        raise UnknownReference("No such referral.")
+    return found
+
+
+def _notify_provider(
+    session: Session, referral: ReferralRow, event: ReferralEventRow, now: datetime
+) -> None:
+    """A message to the referring provider, through the same outbox as reminders."""
+    session.add(
+        ReminderRow(
+            booking_id=None,
+            referral_id=referral.id,
+            referral_event_id=event.id,
+            kind=STAGE_CHANGED,
+            recipient=PROVIDER,
+            hours_before=None,
+            slot_id=None,
+            due_at=now,
+            next_attempt_at=now,
+            status=PENDING,
+            detail="",
+            attempts=0,
+            claimed_by="",
+            created_at=now,
+        )
+    )
+
+
+def _event(referral_id: int, position: int, change: StageChange) -> ReferralEventRow:
+    return ReferralEventRow(
+        referral_id=referral_id,
+        position=position,
+        stage=change.stage,
+        at=change.at,
+        by_user_id=change.by_user_id,
+        note=change.note,
+        recorded_at=change.recorded_at,
+        correction_of=change.correction_of,
+    )
