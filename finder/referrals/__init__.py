@@ -1,1 +1,1 @@
-"""Referrals: each referred patient's journey from referral to follow-up, for provider and center."""
+"""Referrals: each referred patient's journey, from referral to follow-up."""
