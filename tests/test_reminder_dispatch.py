@@ -9,13 +9,15 @@ import pytest
 from sqlalchemy import select, update
 
 from finder.booking.bookings import cancel
+from finder.domain.accounts import Actor, Role
+from finder.referrals.records import record_stage
 from finder.reminders.dispatch import Dispatcher
 from finder.reminders.messages import message_id
 from finder.reminders.outbox import reminders_of
 from finder.reminders.scheduler import build
 from finder.storage import db
-from finder.storage.models import BookingRow, ReminderRow
-from tests.accounts import add_account
+from finder.storage.models import BookingRow, ReferralRow, ReminderRow
+from tests.accounts import CENTER_X, add_account
 from tests.test_booking_service import NOW, do_book, publish, request_for, slot_at
 
 WEDNESDAY = date(2027, 1, 13)
@@ -241,3 +243,42 @@ def test_two_dispatchers_at_once_send_each_message_once(mailing):
         thread.join(60)
     ids = [m["Message-ID"] for m in smtp.messages]
     assert len(ids) == len(set(ids)) == total
+
+
+def test_the_provider_is_told_when_the_center_moves_their_patient_to_a_new_stage(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    staff = add_account(app, "staff_x", role="staff", centers=[CENTER_X])
+    actor = Actor(staff.id, Role.STAFF, frozenset({CENTER_X}))
+    with db.transaction() as session:
+        referral = session.get(ReferralRow, booking.referral_id)
+        note = "Seen with her daughter."
+        record_stage(
+            session, referral, "consultation", actor=actor, at=WEDNESDAY, note=note,
+            today=WEDNESDAY, now=NOW,
+        )  # fmt: skip
+        already = update(ReminderRow).where(ReminderRow.booking_id.is_not(None))
+        session.execute(already.values(status="sent"))
+    assert dispatcher(app, Clock()).drain().sent == 1
+    message = smtp.messages[0]
+    assert message["To"] == provider.email
+    assert message["Subject"] == (
+        f"Referral {booking.referral_id} at Dana-Farber Cancer Institute: Consultation"
+    )
+    text = message.get_body(("plain",)).get_content()
+    assert "A. D." in text and "Alex" not in text
+    assert "Seen with her daughter." in text
+    assert f"/referrals/{booking.referral_id}" in text
+
+
+def test_the_provider_is_not_told_of_a_stage_they_recorded_themselves(mailing):
+    _app, provider, _smtp = mailing
+    booking = book_wednesday(provider)
+    with db.transaction() as session:
+        referral = session.get(ReferralRow, booking.referral_id)
+        record_stage(
+            session, referral, "consultation", actor=Actor(provider.id, Role.PROVIDER, frozenset()),
+            at=WEDNESDAY, note="", today=WEDNESDAY, now=NOW,
+        )  # fmt: skip
+        queued = session.scalars(select(ReminderRow).where(ReminderRow.kind == "stage_changed"))
+        assert list(queued) == []

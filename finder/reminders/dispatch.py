@@ -33,7 +33,14 @@ from finder.domain.reminders import (
 )
 from finder.mail import Mail, MailNotSent, Sender
 from finder.reminders.messages import compose
-from finder.storage.models import BookingRow, ReminderRow, UserRow
+from finder.reminders.stage_messages import compose_stage_change
+from finder.storage.models import (
+    BookingRow,
+    ReferralEventRow,
+    ReferralRow,
+    ReminderRow,
+    UserRow,
+)
 
 log = logging.getLogger("finder.reminders")
 
@@ -207,7 +214,9 @@ class Dispatcher:
         reminder = session.get(ReminderRow, reminder_id)
         if reminder is None:  # pragma: no cover - rows are never deleted
             return "gone"
-        booking = session.get(BookingRow, reminder.booking_id)
+        if reminder.referral_id is not None:
+            return self._referral_message(session, reminder, now)
+        booking = session.get(BookingRow, reminder.booking_id or 0)
         provider = session.get(UserRow, booking.provider_id) if booking else None
         if booking is None or provider is None:  # pragma: no cover - foreign keys
             return "booking gone"
@@ -215,7 +224,7 @@ class Dispatcher:
             reminder.kind,
             booking_status=booking.status,
             booking_slot_id=booking.slot_id,
-            planned_slot_id=reminder.slot_id,
+            planned_slot_id=reminder.slot_id or 0,
             start_at=booking.slot.start_at,
             now=now,
         )
@@ -233,6 +242,27 @@ class Dispatcher:
         )
         if not mail.to:
             return "no address to send to"
+        return mail, reminder.attempts
+
+    def _referral_message(
+        self, session: Session, reminder: ReminderRow, now: datetime
+    ) -> str | tuple[Mail, int]:
+        """A stage change told to the referring provider; it always goes out."""
+        referral = session.get(ReferralRow, reminder.referral_id or 0)
+        event = session.get(ReferralEventRow, reminder.referral_event_id or 0)
+        provider = session.get(UserRow, referral.provider_id) if referral else None
+        if referral is None or event is None or provider is None:  # pragma: no cover - keys
+            return "referral gone"
+        mail = compose_stage_change(
+            reminder,
+            referral,
+            event,
+            self.centers(session, referral.center_id),
+            provider,
+            sender=self.from_address,
+            public_url=self.public_url,
+            now=now,
+        )
         return mail, reminder.attempts
 
     def _record(

@@ -1,0 +1,71 @@
+"""The message telling a referring provider that the center moved their patient to a new stage."""
+
+from datetime import datetime
+
+from babel.dates import format_date
+from flask import render_template
+from flask_babel import force_locale, gettext
+
+from finder.domain.centers import Center
+from finder.domain.journey import label
+from finder.mail import Mail
+from finder.reminders.messages import LOCALE, initials, message_id
+from finder.storage.models import ReferralEventRow, ReferralRow, ReminderRow, UserRow
+
+
+def compose_stage_change(
+    reminder: ReminderRow,
+    referral: ReferralRow,
+    event: ReferralEventRow,
+    center: Center,
+    provider: UserRow,
+    *,
+    sender: str,
+    public_url: str,
+    now: datetime,
+) -> Mail:
+    """Which stage, since when, with the center's note; the patient by initials only."""
+    with force_locale(LOCALE):
+        stage = label(event.stage)  # messages are in English, like the domain's labels
+        patient = initials(referral.patient_name)
+        context = {
+            "lang": LOCALE,
+            "subject": gettext(
+                "Referral %(ref)s at %(center)s: %(stage)s",
+                ref=referral.id,
+                center=center.name,
+                stage=stage[:1].upper() + stage[1:],
+            ),
+            "greeting": gettext("Hello %(name)s,", name=provider.name)
+            if provider.name
+            else gettext("Hello,"),
+            "lead": gettext(
+                "%(center)s recorded a new stage for your patient %(patient)s "
+                "(referral %(ref)s): %(stage)s, on %(day)s.",
+                center=center.name,
+                patient=patient,
+                ref=referral.id,
+                stage=stage,
+                day=format_date(event.at, "EEEE, d MMMM y", locale=LOCALE),
+            ),
+            "correction": gettext("This corrects an earlier entry.")
+            if event.correction_of is not None
+            else "",
+            "note_label": gettext("Note from the center"),
+            "note": event.note,
+            "link_label": gettext("Referral page"),
+            "link": f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else "",
+            "footer": gettext(
+                "The patient is named here by initials only, as email is not a secure channel."
+            ),
+            "automatic": gettext("This message was sent automatically; replies are not read."),
+        }
+        text = render_template("mail/stage_changed.txt", **context)
+        html = render_template("mail/stage_changed.html", **context)
+    return Mail(
+        to=provider.email,
+        subject=context["subject"],
+        text=text,
+        html=html,
+        message_id=message_id(reminder.id, sender),
+    )
