@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python bench/startup_time.py
 	$(BIN)/python bench/page_render.py
 	$(BIN)/python bench/booking_throughput.py
+	$(BIN)/python bench/reminder_drain.py
 
 clean:
 	rm -rf $(VENV) instance test-output

@@ -265,7 +265,9 @@ def measure(
     if others:
         print(f"  note: {others} messages retried, failed, skipped or withdrawn", file=sys.stderr)
     print(
-        f"  {database} {variant}: {result.sent} sent in {seconds:.1f} s", file=sys.stderr, flush=True
+        f"  {database} {variant}: {result.sent} sent in {seconds:.1f} s",
+        file=sys.stderr,
+        flush=True,
     )
     return result
 

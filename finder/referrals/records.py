@@ -106,7 +106,8 @@ def attach_booking(session: Session, booking: BookingRow, *, today: date, now: d
         .where(
             ReferralRow.provider_id == booking.provider_id,
             ReferralRow.center_id == booking.center_id,
-            func.lower(ReferralRow.patient_name) == booking.patient_name.lower(),
+            # Both sides folded by the database: SQLite's lower() folds ASCII only.
+            func.lower(ReferralRow.patient_name) == func.lower(booking.patient_name),
             ReferralRow.patient_birth_date == booking.patient_birth_date,
         )
         .order_by(ReferralRow.id.desc())

@@ -3,7 +3,7 @@ appointment, overdue flags and the proximity-stay plan."""
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -83,9 +83,13 @@ def referral_plan(referral: ReferralRow, catalog: Catalog) -> ReferralPlan | Non
     within = False
     home_known = referral.home_lat is not None and referral.home_lon is not None
     if referral.home_lat is not None and referral.home_lon is not None:
-        center = catalog.centers.get(referral.center_id)
-        reach = reach_between((referral.home_lat, referral.home_lon), center, rule)
-        minutes, within = reach.drive_minutes, reach.within_proximity
+        try:
+            center = catalog.centers.get(referral.center_id)
+        except UnknownReference:  # the center was withdrawn from the list: nothing to measure
+            home_known = False
+        else:
+            reach = reach_between((referral.home_lat, referral.home_lon), center, rule)
+            minutes, within = reach.drive_minutes, reach.within_proximity
     plan = stay_plan(dates, rule, within_proximity=within)
     return ReferralPlan(plan, planned, home_known, minutes)
 
@@ -95,22 +99,25 @@ def dashboard(
     actor: Actor,
     catalog: Catalog,
     *,
-    today: date,
+    today: date | Callable[[str], date],
     now: datetime,
     filters: ReferralFilters = ReferralFilters(),
 ) -> list[DashboardRow]:
-    """The referrals this actor may see, with what each dashboard row shows, newest first."""
+    """The referrals this actor may see, with what each dashboard row shows, newest first.
+    `today` is a date, or gives the local date of a center id (each row counts its days then)."""
+    today_at = today if callable(today) else (lambda _center_id: today)
     query = visible_referrals(actor)
     if filters.stage:
         query = query.where(ReferralRow.stage == filters.stage)
     if filters.center_id:
         query = query.where(ReferralRow.center_id == filters.center_id)
     if filters.search:
-        words = filters.search.strip()[:MAX_SEARCH].lower().split()
+        words = filters.search.strip()[:MAX_SEARCH].split()
         for word in words:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            # Both sides folded by the database: SQLite's lower() folds ASCII only.
             query = query.where(
-                func.lower(ReferralRow.patient_name).like(f"%{escaped}%", escape="\\")
+                func.lower(ReferralRow.patient_name).like(func.lower(f"%{escaped}%"), escape="\\")
             )
     referrals = list(session.scalars(query.order_by(ReferralRow.updated_at.desc())))
     upcoming = next_appointments(session, [r.id for r in referrals], now=now)
@@ -118,14 +125,15 @@ def dashboard(
     for referral in referrals:
         past = history(referral)
         rule = rule_of(referral, catalog)
-        flags = overdue(past, today, rule=rule, infusion_days=infusion_days(referral, catalog))
+        day = today_at(referral.center_id)
+        flags = overdue(past, day, rule=rule, infusion_days=infusion_days(referral, catalog))
         if filters.overdue_only and not flags:
             continue
         rows.append(
             DashboardRow(
                 referral=referral,
                 journey=journey(past),
-                days_in_stage=days_in_stage(past, today),
+                days_in_stage=days_in_stage(past, day),
                 next_appointment=upcoming.get(referral.id),
                 flags=flags,
                 plan=referral_plan(referral, catalog),
@@ -221,7 +229,9 @@ def referral_json(row: DashboardRow, center_name: str) -> dict[str, Any]:
                     "last_infusion": plan.plan.last_infusion.isoformat(),
                     "planned": plan.planned,
                     "home_known": plan.home_known,
-                    "drive_minutes": round(plan.drive_minutes) if plan.drive_minutes else None,
+                    "drive_minutes": None
+                    if plan.drive_minutes is None
+                    else round(plan.drive_minutes),
                     "lodging_needed": plan.plan.needs_lodging if plan.home_known else None,
                 },
             }
@@ -270,4 +280,3 @@ def _safe(value: object) -> object:
 def _utc(value: datetime) -> datetime:
     """SQLite's aggregate loses the zone the column type would have added."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-

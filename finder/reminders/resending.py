@@ -46,7 +46,7 @@ def resend_refusal(
         reminder.kind,
         booking_status=booking.status,
         booking_slot_id=booking.slot_id,
-        planned_slot_id=reminder.slot_id,
+        planned_slot_id=reminder.slot_id or 0,  # a booking's message always names its slot
         start_at=booking.slot.start_at,
         now=now,
     )

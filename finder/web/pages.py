@@ -26,10 +26,12 @@ from finder.web.errors import BadRequest
 from finder.web.local_times import short_day_text
 from finder.web.my_bookings import bookings
 from finder.web.params import Param, parse_query
+from finder.web.referral_pages import referrals
 
 pages = Blueprint("pages", __name__)
 pages.register_blueprint(booking)  # /book/<center_id>: endpoints pages.booking.*
 pages.register_blueprint(bookings)  # /bookings: endpoints pages.bookings.*
+pages.register_blueprint(referrals)  # /referrals, a center's referrals: pages.referrals.*
 PAGE_LIMIT = 50
 FORM = (
     Param("near", description="Where the patient lives."),

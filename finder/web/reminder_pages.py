@@ -159,8 +159,10 @@ def resend(center_id: str, booking_id: int, reminder_id: int) -> Response:
                 to=recipient_words(copy.recipient),
             )
         )
-    target = url_for("staff.booking", center_id=center_id, booking_id=booking_id)
-    return redirect(f"{target}#messages", 303)
+    target = url_for(
+        "staff.booking", center_id=center_id, booking_id=booking_id, _anchor="messages"
+    )
+    return redirect(target, 303)
 
 
 def _booking_of(center_id: str, booking_id: int) -> BookingRow:

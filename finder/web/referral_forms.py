@@ -1,0 +1,351 @@
+"""The referral pages' forms and words: a new referral, the plan, a stage or a correction as
+entered, each problem in the page's words beside its field, and the stay plan in plain language.
+
+The domain's own checks (the patient's details, the journey's rules) decide; this module only
+reads the form into their shape and says their answers in the page's words.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import format_date, gettext, ngettext
+
+from finder.catalog import Catalog
+from finder.domain.bookings import parse_patient
+from finder.domain.centers import Center
+from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.journey import EXITS, MAX_NOTE, STAGES, START_STAGES
+from finder.domain.journey_flags import OverdueFlag
+from finder.geocoding import AmbiguousPlace, Geocoder, GeocodingError, Place
+from finder.referrals.records import NewReferral
+from finder.referrals.views import ReferralPlan
+from finder.web.booking_form import field_messages
+
+NEW_FIELDS = (
+    "center_id", "patient_name", "patient_birth_date", "patient_email", "patient_phone", "home",
+    "indication", "product", "rule", "stage", "note",
+)  # fmt: skip
+MAX_HOME = 200
+FIRST_PLANNED, PLAN_AHEAD = date(2000, 1, 1), timedelta(days=730)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_AFTER = re.compile(r"must be on or after (\d{4}-\d{2}-\d{2})")
+CANDIDATES_SHOWN = 5
+
+
+def stage_names() -> dict[str, str]:
+    """Every stage and exit in the page's words."""
+    return {
+        "eligibility": gettext("Eligibility"),
+        "referral": gettext("Referral"),
+        "consultation": gettext("Consultation"),
+        "benefits": gettext("Benefits check"),
+        "leukapheresis": gettext("Leukapheresis"),
+        "manufacturing": gettext("Manufacturing"),
+        "lymphodepletion": gettext("Lymphodepletion"),
+        "infusion": gettext("Infusion"),
+        "monitoring": gettext("Monitoring near the center"),
+        "returned": gettext("Return to the referring provider"),
+        "follow_up": gettext("Long-term follow-up"),
+        "not_eligible": gettext("Not eligible"),
+        "declined": gettext("Declined"),
+        "deceased": gettext("Deceased"),
+        "lost_to_follow_up": gettext("Lost to follow-up"),
+    }
+
+
+ALL_STAGES = (*STAGES, *EXITS)
+
+
+def precision_words() -> dict[str, str]:
+    return {
+        "address": gettext("street address"),
+        "zip": gettext("ZIP code"),
+        "city": gettext("city"),
+        "state": gettext("state"),
+    }
+
+
+def days_text(days: int | None) -> str:
+    if days is None:
+        return "—"
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+def flag_text(flag: OverdueFlag) -> str:
+    """An overdue flag as a sentence; the domain's own sentence for a flag not listed here."""
+    words = {
+        "consultation_overdue": gettext(
+            "Referred %(days)d days ago, no consultation yet (the median is about 11 days).",
+            days=flag.days,
+        ),
+        "leukapheresis_overdue": gettext(
+            "Consultation done %(days)d days ago, no leukapheresis yet.", days=flag.days
+        ),
+        "lymphodepletion_overdue": gettext(
+            "Cells collected %(days)d days ago, no lymphodepletion yet "
+            "(manufacturing takes about 2 to 5 weeks).",
+            days=flag.days,
+        ),
+        "infusion_overdue": gettext(
+            "Lymphodepletion began %(days)d days ago, no infusion yet.", days=flag.days
+        ),
+        "return_overdue": gettext(
+            "The stay near the center ended %(days)d days ago, no return to the referring "
+            "provider recorded.",
+            days=flag.days,
+        ),
+    }
+    return words.get(flag.code, flag.message)
+
+
+def parse_day(text: str) -> date | None:
+    """A date written YYYY-MM-DD, as a date field sends it; None for anything else."""
+    if not _DAY.fullmatch(text.strip()):
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def entered(form: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    return {name: form.get(name, "") for name in names}
+
+
+# --- A new referral ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewReferralForm:
+    """The referral to make, or each field's problem in the page's words."""
+
+    referral: NewReferral | None
+    errors: dict[str, str]
+
+
+def parse_new_referral(
+    values: Mapping[str, str], *, catalog: Catalog, geocoder: Geocoder, today: date
+) -> NewReferralForm:
+    errors: dict[str, str] = {}
+    center = _center(values["center_id"], catalog, errors)
+    problems: dict[str, str] = {}
+    patient = parse_patient(
+        {
+            "name": values["patient_name"],
+            "birth_date": values["patient_birth_date"],
+            "email": values["patient_email"],
+            "phone": values["patient_phone"],
+        },
+        today=today,
+        problems=problems,
+    )
+    errors.update(field_messages(DomainError("", fields=problems)))
+    indication = _indication(values["indication"], center, catalog, errors)
+    product = _product(values["product"], indication, center, catalog, errors)
+    rule = values["rule"] or catalog.rules.default_id
+    if rule not in catalog.rules.ids:
+        errors["rule"] = gettext("Choose a rule from the list.")
+    stage = values["stage"] or "referral"
+    if stage not in START_STAGES:
+        errors["stage"] = gettext("Choose eligibility or referral.")
+    note = check_note(values["note"], required=False, errors=errors, name="note")
+    home = locate_home(values["home"], geocoder, errors, name="home")
+    if errors or patient is None or center is None:
+        return NewReferralForm(None, errors)
+    made = NewReferral(
+        center_id=center.id,
+        patient_name=patient.name,
+        patient_birth_date=patient.birth_date,
+        patient_email=patient.email,
+        patient_phone=patient.phone,
+        indication=indication,
+        product=product,
+        rule_id=rule,
+        home=home,
+        stage=stage,
+        note=note,
+    )
+    return NewReferralForm(made, {})
+
+
+def _center(center_id: str, catalog: Catalog, errors: dict[str, str]) -> Center | None:
+    if not center_id:
+        errors["center_id"] = gettext("Choose the center.")
+        return None
+    try:
+        return catalog.centers.get(center_id)
+    except UnknownReference:
+        errors["center_id"] = gettext("Choose a center from the list.")
+        return None
+
+
+def _indication(
+    code: str, center: Center | None, catalog: Catalog, errors: dict[str, str]
+) -> str:
+    if not code:
+        errors["indication"] = gettext("Choose the disease.")
+    elif code not in catalog.products.indications:
+        errors["indication"] = gettext("Choose a disease from the list.")
+    elif center is not None and center.indications and code not in center.indications:
+        errors["indication"] = gettext("This center does not list this disease.")
+    return code
+
+
+def _product(
+    product_id: str, indication: str, center: Center | None, catalog: Catalog, errors: dict[str, str]
+) -> str | None:
+    if not product_id:
+        return None
+    if product_id not in catalog.products.ids:
+        errors["product"] = gettext("Choose a product from the list, or none.")
+    elif center is not None and product_id not in center.products:
+        errors["product"] = gettext("This center is not authorized to give this product.")
+    elif indication and indication not in catalog.products.get(product_id).indications:
+        errors["product"] = gettext("This product is not approved for this disease.")
+    return product_id
+
+
+def check_note(text: str, *, required: bool, errors: dict[str, str], name: str) -> str:
+    """The note as the journey takes it; a problem goes beside the field `name`."""
+    note = text.replace("\r\n", "\n").strip()
+    if required and not note:
+        errors[name] = gettext("Say what was wrong.")
+    elif len(note) > MAX_NOTE:
+        errors[name] = gettext("Use at most %(num)d characters.", num=MAX_NOTE)
+    elif _CONTROL.search(note):
+        errors[name] = gettext("Remove the special characters.")
+    return note
+
+
+def locate_home(text: str, geocoder: Geocoder, errors: dict[str, str], *, name: str) -> Place | None:
+    """The home as the geocoder places it, at the precision given; None when left empty."""
+    query = text.strip()
+    if not query:
+        return None
+    if len(query) > MAX_HOME:
+        errors[name] = gettext("Use at most %(num)d characters.", num=MAX_HOME)
+        return None
+    try:
+        return geocoder.geocode(query)
+    except AmbiguousPlace as error:
+        places = ", ".join(place.label for place in error.candidates[:CANDIDATES_SHOWN])
+        errors[name] = gettext(
+            "More than one place has that name (%(places)s). Add the state or a ZIP code.",
+            places=places,
+        )
+    except GeocodingError as error:
+        errors[name] = error.message  # the geocoder's own words; they never repeat the input
+    return None
+
+
+def parse_planned(text: str, today: date, errors: dict[str, str], *, name: str) -> date | None:
+    """A planned infusion date, or None when left empty."""
+    if not text.strip():
+        return None
+    day = parse_day(text)
+    if day is None or not FIRST_PLANNED <= day <= today + PLAN_AHEAD:
+        errors[name] = gettext(
+            "Enter a date such as 2027-03-15 within the next two years, or leave it empty."
+        )
+        return None
+    return day
+
+
+# --- A stage, a correction ---------------------------------------------------------------
+
+
+def stage_problem(name: str, reason: str) -> str:
+    """A journey field's problem, as the domain names it, in the page's words."""
+    if name == "at":
+        if reason == "must not be in the future":
+            return gettext("A stage can only be recorded once it has happened: choose an earlier date.")
+        if match := _AFTER.fullmatch(reason):
+            day = date.fromisoformat(match[1])
+            return gettext(
+                "Choose %(day)s or later, the date of the stage before it.",
+                day=format_date(day, "long"),
+            )
+        return gettext("Enter a date such as 2027-03-15.")
+    if name == "note":
+        if reason.startswith("required"):
+            return gettext("Say what was wrong.")
+        if reason.startswith("at most"):
+            return gettext("Use at most %(num)d characters.", num=MAX_NOTE)
+        return gettext("Remove the special characters.")
+    return gettext("Choose a stage from the list.")
+
+
+# --- The stay plan in plain language -----------------------------------------------------
+
+
+def drive_words(minutes: float) -> str:
+    whole = round(minutes)
+    hours, rest = divmod(whole, 60)
+    if not hours:
+        return ngettext("about %(num)d minute", "about %(num)d minutes", whole)
+    return gettext("about %(hours)d h %(minutes)02d min", hours=hours, minutes=rest)
+
+
+def plan_sentences(
+    plan: ReferralPlan, center_name: str, home_label: str, precision: str
+) -> list[str]:
+    """What the stay means for this patient: until when, and whether home will do."""
+    stay = plan.plan
+    first, last = format_date(stay.first_infusion, "long"), format_date(stay.last_infusion, "long")
+    if plan.planned:
+        dose = (
+            gettext("Infusion planned for %(day)s.", day=first)
+            if first == last
+            else gettext("Infusions planned from %(first)s to %(last)s.", first=first, last=last)
+        )
+    else:
+        dose = (
+            gettext("Infusion on %(day)s.", day=first)
+            if first == last
+            else gettext("Infusions from %(first)s to %(last)s.", first=first, last=last)
+        )
+    lines = [
+        dose,
+        gettext(
+            "Stay within %(hours)d hours of %(center)s until %(stay_until)s and do not drive "
+            "until %(no_driving_until)s.",
+            hours=stay.rule.stay_radius_minutes // 60,
+            center=center_name,
+            stay_until=format_date(stay.stay_until, "long"),
+            no_driving_until=format_date(stay.no_driving_until, "long"),
+        ),
+    ]
+    located = {"home": home_label, "precision": precision_words().get(precision, precision)}
+    if not plan.home_known:
+        lines.append(gettext("Home not given: add it to know whether lodging is needed."))
+    elif plan.drive_minutes is None:
+        lines.append(
+            gettext(
+                "No road connects home (%(home)s, located by %(precision)s) to the center: "
+                "plan lodging near the center.",
+                **located,
+            )
+        )
+    elif stay.within_proximity:
+        lines.append(
+            gettext(
+                "Home (%(home)s, located by %(precision)s) is %(drive)s away: inside the "
+                "radius, no lodging needed.",
+                drive=drive_words(plan.drive_minutes),
+                **located,
+            )
+        )
+    else:
+        lines.append(
+            gettext(
+                "Home (%(home)s, located by %(precision)s) is %(drive)s away: beyond the "
+                "radius: plan lodging near the center, and a caregiver.",
+                drive=drive_words(plan.drive_minutes),
+                **located,
+            )
+        )
+    lines.append(gettext("Rule used: %(rule)s.", rule=gettext(stay.rule.label)))
+    return lines
