@@ -264,11 +264,7 @@ def measure(
     others = sum(d.retried + d.failed + d.skipped + d.withdrawn for d in drained)
     if others:
         print(f"  note: {others} messages retried, failed, skipped or withdrawn", file=sys.stderr)
-    print(
-        f"  {database} {variant}: {result.sent} sent in {seconds:.1f} s",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(f"  done: {result.row()}", file=sys.stderr, flush=True)  # in case the run is cut short
     return result
 
 

@@ -8,6 +8,7 @@ description either (the booking reference identifies the booking).
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
@@ -75,8 +76,26 @@ def _vtimezone(zone: ZoneInfo, start: datetime, end: datetime) -> Timezone:
     """
     vtimezone = Timezone()
     vtimezone.add("tzid", zone.key)
-    instant = datetime(start.astimezone(zone).year, 1, 1, tzinfo=zone).astimezone(UTC)
-    last = datetime(end.astimezone(zone).year + 2, 1, 1, tzinfo=zone).astimezone(UTC)
+    onsets = _onsets(zone, start.astimezone(zone).year, end.astimezone(zone).year + 2)
+    before = _offset(onsets[0], zone)
+    for onset in onsets:
+        local = onset.astimezone(zone)
+        observance = TimezoneDaylight() if local.dst() else TimezoneStandard()
+        observance.add("dtstart", (onset + before).replace(tzinfo=None))  # local time before
+        observance.add("tzoffsetfrom", before)
+        observance.add("tzoffsetto", local.utcoffset())
+        observance.add("tzname", local.tzname())
+        vtimezone.add_component(observance)
+        before = _offset(onset, zone)
+    return vtimezone
+
+
+@lru_cache(maxsize=256)
+def _onsets(zone: ZoneInfo, first_year: int, end_year: int) -> tuple[datetime, ...]:
+    """1 January of `first_year`, then each instant the zone's offset changes before `end_year`
+    (kept per zone and years: every message of a batch carries the same block)."""
+    instant = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
+    last = datetime(end_year, 1, 1, tzinfo=zone).astimezone(UTC)
     before = _offset(instant, zone)
     onsets = [instant]
     while instant < last:
@@ -90,17 +109,7 @@ def _vtimezone(zone: ZoneInfo, start: datetime, end: datetime) -> Timezone:
             onsets.append(later)
             before = _offset(later, zone)
         instant = later
-    before = _offset(onsets[0], zone)
-    for onset in onsets:
-        local = onset.astimezone(zone)
-        observance = TimezoneDaylight() if local.dst() else TimezoneStandard()
-        observance.add("dtstart", (onset + before).replace(tzinfo=None))  # local time before
-        observance.add("tzoffsetfrom", before)
-        observance.add("tzoffsetto", local.utcoffset())
-        observance.add("tzname", local.tzname())
-        vtimezone.add_component(observance)
-        before = _offset(onset, zone)
-    return vtimezone
+    return tuple(onsets)
 
 
 def invite_ics(invite: Invite) -> bytes:

@@ -1,11 +1,13 @@
 """Handing messages over: to an SMTP server when SMTP_URL is set, else into .eml files."""
 
 import contextlib
+import functools
 import logging
 import math
 import os
 import secrets
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -138,10 +140,13 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         """An open connection, encrypted from the start for smtps://."""
+        name = _local_hostname()
         if self.security == "tls":
             context = ssl.create_default_context()
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return smtplib.SMTP_SSL(
+                self.host, self.port, name, timeout=self.timeout, context=context
+            )
+        return smtplib.SMTP(self.host, self.port, name, timeout=self.timeout)
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,12 @@ def sender_from_config(smtp_url: str | None, *, mail_dir: Path, from_address: st
     """SMTP when SMTP_URL is set, otherwise .eml files in mail_dir."""
     name = "smtp" if smtp_url else "log"
     return SENDERS[name].from_config(smtp_url, mail_dir=mail_dir, from_address=from_address)
+
+
+@functools.cache
+def _local_hostname() -> str:
+    """The name this host greets servers with (smtplib would look it up for every connection)."""
+    return socket.getfqdn()
 
 
 def _parse_query(query: str) -> dict[str, str]:
