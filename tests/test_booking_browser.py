@@ -118,6 +118,9 @@ def test_a_provider_books_from_the_search_results_with_the_keyboard_and_download
     page.keyboard.press("Tab")
     page.keyboard.type("+1 978 555 0142")
     page.keyboard.press("Tab")
+    assert focused(page) == "select#patient_timezone"
+    page.keyboard.type("Eastern")
+    page.keyboard.press("Tab")
     assert focused(page) == "select#indication"
     page.keyboard.type("Large")
     expect(page.locator("#indication")).to_have_value("LBCL")

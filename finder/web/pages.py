@@ -27,11 +27,13 @@ from finder.web.local_times import short_day_text
 from finder.web.my_bookings import bookings
 from finder.web.params import Param, parse_query
 from finder.web.referral_pages import referrals
+from finder.web.referral_timeline import referral_page
 
 pages = Blueprint("pages", __name__)
 pages.register_blueprint(booking)  # /book/<center_id>: endpoints pages.booking.*
 pages.register_blueprint(bookings)  # /bookings: endpoints pages.bookings.*
-pages.register_blueprint(referrals)  # /referrals, a center's referrals: pages.referrals.*
+pages.register_blueprint(referrals)  # /referrals and a center's referrals: pages.referrals.*
+pages.register_blueprint(referral_page)  # /referrals/<referral_id>: endpoints pages.referral.*
 PAGE_LIMIT = 50
 FORM = (
     Param("near", description="Where the patient lives."),

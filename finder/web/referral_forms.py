@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask_babel import format_date, gettext, ngettext
 
@@ -22,6 +23,7 @@ from finder.geocoding import AmbiguousPlace, Geocoder, GeocodingError, Place
 from finder.referrals.records import NewReferral
 from finder.referrals.views import ReferralPlan
 from finder.web.booking_form import field_messages
+from finder.web.local_times import time_text
 
 NEW_FIELDS = (
     "center_id", "patient_name", "patient_birth_date", "patient_email", "patient_phone", "home",
@@ -57,6 +59,19 @@ def stage_names() -> dict[str, str]:
 
 
 ALL_STAGES = (*STAGES, *EXITS)
+
+
+def page_words() -> dict[str, Any]:
+    """The words and helpers every referral page's template uses."""
+    names = stage_names()
+    return {
+        "stage_names": names,
+        "stage_choices": lambda stages: [(stage, names[stage]) for stage in stages],
+        "all_stages": ALL_STAGES,
+        "days_text": days_text,
+        "flag_text": flag_text,
+        "time_text": time_text,
+    }
 
 
 def precision_words() -> dict[str, str]:
@@ -182,9 +197,7 @@ def _center(center_id: str, catalog: Catalog, errors: dict[str, str]) -> Center 
         return None
 
 
-def _indication(
-    code: str, center: Center | None, catalog: Catalog, errors: dict[str, str]
-) -> str:
+def _indication(code: str, center: Center | None, catalog: Catalog, errors: dict[str, str]) -> str:
     if not code:
         errors["indication"] = gettext("Choose the disease.")
     elif code not in catalog.products.indications:
@@ -195,7 +208,11 @@ def _indication(
 
 
 def _product(
-    product_id: str, indication: str, center: Center | None, catalog: Catalog, errors: dict[str, str]
+    product_id: str,
+    indication: str,
+    center: Center | None,
+    catalog: Catalog,
+    errors: dict[str, str],
 ) -> str | None:
     if not product_id:
         return None
@@ -220,7 +237,9 @@ def check_note(text: str, *, required: bool, errors: dict[str, str], name: str) 
     return note
 
 
-def locate_home(text: str, geocoder: Geocoder, errors: dict[str, str], *, name: str) -> Place | None:
+def locate_home(
+    text: str, geocoder: Geocoder, errors: dict[str, str], *, name: str
+) -> Place | None:
     """The home as the geocoder places it, at the precision given; None when left empty."""
     query = text.strip()
     if not query:
@@ -261,7 +280,9 @@ def stage_problem(name: str, reason: str) -> str:
     """A journey field's problem, as the domain names it, in the page's words."""
     if name == "at":
         if reason == "must not be in the future":
-            return gettext("A stage can only be recorded once it has happened: choose an earlier date.")
+            return gettext(
+                "A stage can only be recorded once it has happened: choose an earlier date."
+            )
         if match := _AFTER.fullmatch(reason):
             day = date.fromisoformat(match[1])
             return gettext(

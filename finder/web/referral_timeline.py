@@ -1,0 +1,253 @@
+"""One referral's page: the patient, the proximity-stay plan in plain language, the history with
+its corrections shown, and the forms to plan the infusion, record the next stage or correct the
+last entry. Its provider, its center's staff and admins see it; anyone else gets a 404.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from finder.domain.accounts import Actor, Role
+from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.journey import InvalidStageChange, StageNotAllowed, journey, move_allowed
+from finder.domain.journey_flags import days_in_stage, overdue
+from finder.extensions import current_catalog, current_geocoder
+from finder.referrals import views
+from finder.referrals.records import (
+    ReferralChanged,
+    find_referral,
+    history,
+    record_stage,
+    set_home,
+)
+from finder.storage import db
+from finder.storage.models import BookingRow, ReferralRow, SlotRow, UserRow
+from finder.web.access import SIGNED_IN, allow
+from finder.web.auth import now, record_event
+from finder.web.booking_form import MAX_ID
+from finder.web.booking_pages import center_or_404, signed_in_actor
+from finder.web.my_bookings import status_names
+from finder.web.referral_forms import (
+    ALL_STAGES,
+    check_note,
+    entered,
+    locate_home,
+    page_words,
+    parse_day,
+    parse_planned,
+    plan_sentences,
+    precision_words,
+    stage_names,
+    stage_problem,
+)
+
+referral_page = Blueprint("referral", __name__)
+TIMELINE = "pages.referral.timeline"
+
+
+def audit(action: str, referral: ReferralRow | None = None, **what: Any) -> None:
+    if referral is not None:
+        what.update(target_id=referral.id, center_id=referral.center_id)
+    record_event(action, target_type="referral", **what)
+
+
+def center_today(center_id: str) -> date:
+    """The center's local date: no stage may be dated after it."""
+    try:
+        zone = current_catalog().centers.get(center_id).timezone
+    except UnknownReference:
+        zone = "UTC"
+    return now().astimezone(ZoneInfo(zone)).date()
+
+
+def _find(referral_id: int) -> ReferralRow:
+    if referral_id > MAX_ID:
+        abort(404, description=gettext("No such referral."))
+    try:
+        return find_referral(db.session(), signed_in_actor(), referral_id)
+    except UnknownReference:
+        abort(404, description=gettext("No such referral."))
+
+
+def _booking_link(actor: Actor, booking: BookingRow) -> str:
+    if actor.role is Role.STAFF:
+        return url_for("staff.booking", center_id=booking.center_id, booking_id=booking.id)
+    return url_for("pages.bookings.detail", booking_id=booking.id)
+
+
+def _timeline_page(
+    referral: ReferralRow,
+    *,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+    alert: tuple[str, str] | None = None,  # (form, message)
+    status: int = 200,
+) -> tuple[str, int]:
+    actor, catalog, session = signed_in_actor(), current_catalog(), db.session()
+    center = center_or_404(referral.center_id)
+    today = center_today(referral.center_id)
+    past = history(referral)
+    view = journey(past)
+    rule = views.rule_of(referral, catalog)
+    flags = overdue(past, today, rule=rule, infusion_days=views.infusion_days(referral, catalog))
+    plan = views.referral_plan(referral, catalog)
+    people = {e.change.by_user_id for e in view.entries} | {referral.provider_id}
+    users = {u.id: u for u in session.scalars(select(UserRow).where(UserRow.id.in_(people)))}
+    bookings = list(
+        session.scalars(
+            select(BookingRow)
+            .join(SlotRow, BookingRow.slot_id == SlotRow.id)
+            .where(BookingRow.referral_id == referral.id)
+            .order_by(SlotRow.start_at)
+        )
+    )
+    current = view.stage
+    page = render_template(
+        "referrals/timeline.html",
+        referral=referral,
+        center=center,
+        journey=view,
+        users=users,
+        provider=users.get(referral.provider_id),
+        days=days_in_stage(past, today),
+        flags=flags,
+        plan=plan,
+        plan_lines=plan_sentences(plan, center.name, referral.home_label, referral.home_precision)
+        if plan
+        else [],
+        rule=rule,
+        indication=catalog.products.indications.get(referral.indication, referral.indication),
+        product=catalog.products.names.get(referral.product or "", referral.product),
+        next_stages=[s for s in ALL_STAGES if move_allowed(current, s)],
+        bookings=[(b, _booking_link(actor, b)) for b in bookings],
+        statuses=status_names(),
+        precision=precision_words().get(referral.home_precision, ""),
+        today=today,
+        long_day=lambda day: format_date(day, "long"),
+        is_staff=actor.role is not Role.PROVIDER,
+        errors=errors or {},
+        values=values or {},
+        alert=alert,
+        **page_words(),
+    )
+    return page, status
+
+
+@referral_page.get("/referrals/<int:referral_id>")
+@allow(SIGNED_IN)
+def timeline(referral_id: int) -> tuple[str, int]:
+    """One referral: the patient, the stay plan, the history and the forms to move it on."""
+    found = _find(referral_id)
+    audit("referral_viewed", found)
+    db.session().commit()
+    return _timeline_page(found)
+
+
+@referral_page.post("/referrals/<int:referral_id>/plan")
+@allow(SIGNED_IN)
+def save_plan(referral_id: int) -> Response | tuple[str, int]:
+    """The planned infusion date and the patient's home."""
+    found = _find(referral_id)
+    values = entered(request.form, ("planned_infusion", "home"))
+    errors: dict[str, str] = {}
+    planned = parse_planned(
+        values["planned_infusion"], center_today(found.center_id), errors, name="plan-infusion"
+    )
+    home_changed = values["home"].strip() != found.home_label
+    home = locate_home(values["home"], current_geocoder(), errors, name="plan-home")
+    if errors:
+        message = gettext("The plan was not saved. Check the fields marked below.")
+        return _timeline_page(
+            found, errors=errors, values=values, alert=("plan", message), status=400
+        )
+    found.planned_infusion = planned
+    if home_changed:
+        set_home(found, home)
+    found.updated_at = now()
+    audit("referral_plan_changed", found)
+    db.session().commit()
+    flash(gettext("Plan saved."))
+    return redirect(url_for(TIMELINE, referral_id=found.id, _anchor="plan"), code=303)
+
+
+def _record(referral_id: int, *, correction: bool) -> Response | tuple[str, int]:
+    """Append a move or a correction; a refusal changes nothing, is audited, and is shown."""
+    found = _find(referral_id)
+    form = "fix" if correction else "move"
+    values = entered(request.form, ("stage", "at", "note"))
+    errors: dict[str, str] = {}
+    at = parse_day(values["at"])
+    if at is None:
+        errors[f"{form}-at"] = stage_problem("at", "")
+    if correction:
+        check_note(values["note"], required=True, errors=errors, name=f"{form}-note")
+    action = "referral_corrected" if correction else "referral_stage_recorded"
+    session = db.session()
+    if at is not None and not errors:
+        try:
+            record_stage(
+                session, found, values["stage"], actor=signed_in_actor(), at=at,
+                note=values["note"], today=center_today(found.center_id), now=now(),
+                correction=correction,
+            )  # fmt: skip
+        except DomainError as error:
+            session.rollback()
+            audit(action, _find(referral_id), outcome=error.code)
+            session.commit()
+            return _refused(_find(referral_id), form, values, error)
+        audit(action, found)
+        session.commit()
+        stage = stage_names()[found.stage]
+        flash(
+            gettext("Corrected: %(stage)s.", stage=stage)
+            if correction
+            else gettext("Recorded: %(stage)s.", stage=stage)
+        )
+        return redirect(url_for(TIMELINE, referral_id=found.id, _anchor="history"), code=303)
+    message = gettext("Nothing was recorded. Check the fields marked below.")
+    return _timeline_page(found, errors=errors, values=values, alert=(form, message), status=400)
+
+
+def _refused(
+    referral: ReferralRow, form: str, values: Mapping[str, str], error: DomainError
+) -> tuple[str, int]:
+    """The timeline again with the domain's reason: 400 for a field to correct, 409 for a
+    referral changed meanwhile, 422 for a stage the journey cannot reach."""
+    errors = {
+        f"{form}-{name}": stage_problem(name, reason) for name, reason in error.fields.items()
+    }
+    if isinstance(error, StageNotAllowed):
+        errors[f"{form}-stage"] = error.message
+        return _timeline_page(
+            referral, errors=errors, values=values, alert=(form, error.message), status=422
+        )
+    if isinstance(error, ReferralChanged):
+        message = gettext("This referral was changed meanwhile. Its current state is shown below.")
+        return _timeline_page(referral, alert=(form, message), status=409)
+    status = 400 if isinstance(error, InvalidStageChange) else 422
+    message = gettext("Nothing was recorded. Check the fields marked below.")
+    if "entry" in error.fields:
+        message = gettext("There is no entry in effect to correct.")
+    return _timeline_page(
+        referral, errors=errors, values=values, alert=(form, message), status=status
+    )
+
+
+@referral_page.post("/referrals/<int:referral_id>/stage")
+@allow(SIGNED_IN)
+def record_next_stage(referral_id: int) -> Response | tuple[str, int]:
+    """Record the next stage; only the moves the journey allows are taken."""
+    return _record(referral_id, correction=False)
+
+
+@referral_page.post("/referrals/<int:referral_id>/correction")
+@allow(SIGNED_IN)
+def correct_last_entry(referral_id: int) -> Response | tuple[str, int]:
+    """Correct the last entry: a new entry supersedes it, and both stay in the history."""
+    return _record(referral_id, correction=True)
