@@ -19,6 +19,7 @@ from finder.web import (
     i18n,
     limits,
     protection,
+    referral_api,
     request_log,
 )
 from finder.web.account_pages import account
@@ -80,7 +81,7 @@ def register_web(app: Flask) -> None:
     protection.init_app(app)
     limits.init_app(app)
     # Importing these modules declares their operations on the API blueprint.
-    assert api_auth.operations is booking_api.operations  # noqa: S101
+    assert api_auth.operations is booking_api.operations is referral_api.operations  # noqa: S101
     for blueprint in (api, pages, account, admin, staff):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now

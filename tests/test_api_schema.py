@@ -52,7 +52,8 @@ CONFIG = {
             # a place, is "well-formed but unusable": 422 by the contract, for valid input too.
             # Likewise a booking of a slot that does not exist or a product the center does not
             # give, a birth date in the future, overlapping hours or a day like 30 February.
-            "include-path-regex": "^/(geocode|centers|bookings)",
+            # So are a stage the journey refuses and a home that is not a known place.
+            "include-path-regex": "^/(geocode|centers|bookings|referrals)",
             "checks": {
                 "positive_data_acceptance": {
                     "expected-statuses": [*PositiveDataAcceptanceConfig().expected_statuses, "422"]

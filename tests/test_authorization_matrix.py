@@ -76,6 +76,26 @@ MATRIX: dict[tuple[str, str], Case] = {
         "POST",
         "/staff/centers/<center_id>/bookings/<int:booking_id>/reminders/<int:reminder_id>/resend",
     ): Case("staff of the center", 404),
+    # The referral pages: a provider's dashboard (a name search is a POST), a new referral (an
+    # empty form is refused, 400), and a center's referrals; a referral id nobody has is 404.
+    ("GET", "/referrals"): Case("provider", 200),
+    ("POST", "/referrals"): Case("provider", 200, form={"search": "Doe"}),
+    ("GET", "/referrals.csv"): Case("provider", 200),
+    ("GET", "/referrals/new"): Case("provider", 200),
+    ("POST", "/referrals/new"): Case("provider", 400),
+    ("GET", "/referrals/<int:referral_id>"): Case("signed in", 404),
+    ("POST", "/referrals/<int:referral_id>/plan"): Case("signed in", 404),
+    ("POST", "/referrals/<int:referral_id>/stage"): Case(
+        "signed in", 404, form={"stage": "consultation"}
+    ),
+    ("POST", "/referrals/<int:referral_id>/correction"): Case(
+        "signed in", 404, form={"stage": "referral", "note": "x"}
+    ),
+    ("GET", "/staff/centers/<center_id>/referrals"): Case("staff of the center", 200),
+    ("POST", "/staff/centers/<center_id>/referrals"): Case(
+        "staff of the center", 200, form={"search": "Doe"}
+    ),
+    ("GET", "/staff/centers/<center_id>/referrals.csv"): Case("staff of the center", 200),
     ("GET", "/admin/users"): Case("admin", 200),
     ("POST", "/admin/users"): Case("admin", 400, form={"email": "not an email"}),
     ("GET", "/admin/users/<int:user_id>"): Case("admin", 200),
@@ -126,6 +146,19 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/bookings/<booking_id>/ics"): Case("signed in", 404),
     # Staff of the booking's center and admins send a message again; providers may not.
     ("POST", "/api/v1/bookings/<booking_id>/reminders/<reminder_id>/resend"): Case("staff", 404),
+    # Referrals: everyone signed in sees their own (none here); only providers and admins refer.
+    # A referral id nobody has is 404 to whoever may look, like another tenant's.
+    ("GET", "/api/v1/referrals"): Case("signed in", 200),
+    ("POST", "/api/v1/referrals"): Case("provider", 400, json={}),
+    ("POST", "/api/v1/referrals/search"): Case("signed in", 200, json={"search": "Doe"}),
+    ("GET", "/api/v1/referrals/export.csv"): Case("signed in", 200),
+    ("GET", "/api/v1/referrals/<int:referral_id>"): Case("signed in", 404),
+    ("POST", "/api/v1/referrals/<int:referral_id>/stage"): Case(
+        "signed in", 404, json={"stage": "consultation"}
+    ),
+    ("PUT", "/api/v1/referrals/<int:referral_id>/plan"): Case(
+        "signed in", 404, json={"planned_infusion": None}
+    ),
 }
 
 # What a role that the rule keeps out gets; staff of another center see no such record.
@@ -178,6 +211,7 @@ def test_each_role_gets_the_expected_status_on_every_route(app, accounts, role):
         "slot_id": "999999",
         "closure_id": "999999",
         "reminder_id": "999999",
+        "referral_id": "999999",
     }
     failures = []
     callers: dict[bool, tuple] = {}  # one caller per kind (API or page), renewed after sign-out

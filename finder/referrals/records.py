@@ -7,7 +7,7 @@ Every function works in the caller's transaction; the caller commits.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,17 +101,20 @@ def set_home(referral: ReferralRow, home: Place | None) -> None:
 
 def attach_booking(session: Session, booking: BookingRow, *, today: date, now: datetime) -> None:
     """File the booking under the patient's open referral to its center, or refer them now."""
-    match = session.scalars(
+    same_birth_date = session.scalars(
         select(ReferralRow)
         .where(
             ReferralRow.provider_id == booking.provider_id,
             ReferralRow.center_id == booking.center_id,
-            # Both sides folded by the database: SQLite's lower() folds ASCII only.
-            func.lower(ReferralRow.patient_name) == func.lower(booking.patient_name),
             ReferralRow.patient_birth_date == booking.patient_birth_date,
         )
         .order_by(ReferralRow.id.desc())
-    ).first()
+    )
+    # The name compared here: the databases' lower() folds only ASCII (SQLite) or depends on
+    # the locale (PostgreSQL), so "ÉLISE" and "Élise" would be one patient on one and two on the
+    # other.
+    name = booking.patient_name.casefold()
+    match = next((r for r in same_birth_date if r.patient_name.casefold() == name), None)
     if match is None or journey(history(match)).closed:
         new = NewReferral(
             center_id=booking.center_id,

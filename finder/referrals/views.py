@@ -111,15 +111,12 @@ def dashboard(
         query = query.where(ReferralRow.stage == filters.stage)
     if filters.center_id:
         query = query.where(ReferralRow.center_id == filters.center_id)
-    if filters.search:
-        words = filters.search.strip()[:MAX_SEARCH].split()
-        for word in words:
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            # Both sides folded by the database: SQLite's lower() folds ASCII only.
-            query = query.where(
-                func.lower(ReferralRow.patient_name).like(func.lower(f"%{escaped}%"), escape="\\")
-            )
     referrals = list(session.scalars(query.order_by(ReferralRow.updated_at.desc())))
+    if filters.search:
+        # Matched here, not in SQL: the databases' lower() folds only ASCII (SQLite) or
+        # depends on the locale (PostgreSQL); casefold() finds "Álvarez" by "álvarez" on both.
+        words = filters.search.strip()[:MAX_SEARCH].casefold().split()
+        referrals = [r for r in referrals if all(w in r.patient_name.casefold() for w in words)]
     upcoming = next_appointments(session, [r.id for r in referrals], now=now)
     rows = []
     for referral in referrals:

@@ -40,6 +40,17 @@ STATUS_BY_CODE = {
     "invalid_booking": 422,
     "invalid_availability": 422,
     "invalid_closure": 422,
+    # Referrals: a move the journey refuses, a bad date, note or plan, a home that cannot be a
+    # place, or a center or product the request cannot use are unusable input; a change made
+    # meanwhile, a second open referral of a patient or a closed referral are conflicts.
+    "stage_not_allowed": 422,
+    "invalid_stage_change": 422,
+    "invalid_referral": 422,
+    "invalid_plan": 422,
+    "invalid_location": 422,
+    "referral_changed": 409,
+    "referral_exists": 409,
+    "referral_closed": 409,
 }
 MESSAGES = {429: "Too many requests. Wait a minute and try again."}
 

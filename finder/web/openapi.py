@@ -7,6 +7,7 @@ from finder.domain import reminders
 from finder.domain.accounts import Role
 from finder.domain.availability import DAYS, LIMITS
 from finder.domain.bookings import OUTCOMES
+from finder.domain.journey import EXITS, MAX_NOTE, STAGES, START_STAGES
 from finder.web.operations import Operation
 
 _STRING = {"type": "string"}
@@ -263,6 +264,206 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
     "Calendar": {"type": "string"},
 }
 
+# One line with at least one visible character and no control characters.
+_FILLED_LINE = {
+    "type": "string",
+    "pattern": "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$",
+}
+_NULLABLE_DAY = {**_DAY, "type": ["string", "null"]}
+_REFERRAL_FILTERS = {
+    "stage": {"enum": [*STAGES, *EXITS]},
+    "center_id": {"type": "string", "maxLength": 80, "pattern": "^[a-z0-9-]*$"},
+    "overdue": {"type": "boolean"},
+}
+
+REFERRAL_SCHEMAS: dict[str, dict[str, Any]] = {
+    "ReferralRequest": {
+        "type": "object",
+        "required": ["center_id", "patient"],
+        "additionalProperties": False,
+        "properties": {
+            "center_id": {"type": "string", "maxLength": 80, "pattern": "^[a-z0-9-]+$"},
+            "patient": {
+                "type": "object",
+                "required": ["name", "birth_date"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {**_FILLED_LINE, "maxLength": 200},
+                    "birth_date": _DAY,
+                    "email": {**_LINE, "maxLength": 254},
+                    "phone": {**_LINE, "maxLength": 32},
+                },
+            },
+            # Where the patient lives: an address, a ZIP or a city, located at that precision.
+            "home": {**_LINE, "maxLength": 200},
+            "indication": {**_LINE, "maxLength": 16},
+            "product": {"type": ["string", "null"], "maxLength": 40, "pattern": _LINE["pattern"]},
+            "rule": {**_LINE, "maxLength": 20},  # a rule set of GET /rules; default us-2025
+            "stage": {"enum": list(START_STAGES)},
+            # Checked by the journey (at most MAX_NOTE characters): a longer note is a 422.
+            "note": {**_TEXT, "maxLength": 4 * MAX_NOTE},
+        },
+    },
+    "ReferralSearch": {
+        "type": "object",
+        "required": ["search"],
+        "additionalProperties": False,
+        "properties": {"search": {**_FILLED_LINE, "maxLength": 100}, **_REFERRAL_FILTERS},
+    },
+    "StageChange": {
+        "type": "object",
+        "required": ["stage"],
+        "additionalProperties": False,
+        "properties": {
+            "stage": {"enum": [*STAGES, *EXITS]},
+            "at": _DAY,  # default: today at the center
+            # Checked by the journey (required for a correction, at most MAX_NOTE characters).
+            "note": {**_TEXT, "maxLength": 4 * MAX_NOTE},
+            "correction": {"type": "boolean"},
+            "entry": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},  # a position
+        },
+    },
+    "PlanChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "planned_infusion": _NULLABLE_DAY,  # null clears it
+            "home": {**_LINE, "maxLength": 200},  # "" forgets the home
+        },
+        "anyOf": [{"required": ["planned_infusion"]}, {"required": ["home"]}],
+    },
+    "Referral": {
+        "type": "object",
+        "required": [
+            "id",
+            "center_id",
+            "center_name",
+            "timezone",
+            "provider_id",
+            "patient",
+            "home",
+            "indication",
+            "product",
+            "rule",
+            "stage",
+            "stage_label",
+            "stage_since",
+            "days_in_stage",
+            "next_appointment",
+            "overdue",
+            "planned_infusion",
+            "history",
+            "created_at",
+            "updated_at",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "center_id": _STRING,
+            "center_name": _STRING,
+            "timezone": _STRING,
+            "provider_id": {"type": "integer"},
+            "patient": {
+                "type": "object",
+                "required": ["name", "birth_date", "email", "phone"],
+                "properties": {
+                    "name": _STRING,
+                    "birth_date": {"type": "string", "format": "date"},
+                    "email": _STRING,
+                    "phone": _STRING,
+                },
+            },
+            "home": {
+                "type": ["object", "null"],
+                "required": ["label", "precision"],
+                "properties": {
+                    "label": _STRING,
+                    "precision": {"enum": ["address", "zip", "city", "state", None]},
+                },
+            },
+            "indication": _STRING,
+            "product": _NULLABLE_STRING,
+            "rule": _STRING,
+            "stage": {"enum": [*STAGES, *EXITS]},
+            "stage_label": _STRING,
+            "stage_since": {"type": "string", "format": "date"},
+            "days_in_stage": {"type": ["integer", "null"]},
+            "next_appointment": {"type": ["string", "null"], "format": "date-time"},
+            "overdue": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "message", "days"],
+                    "properties": {
+                        "code": _STRING,
+                        "message": _STRING,
+                        "days": {"type": "integer"},
+                    },
+                },
+            },
+            "planned_infusion": {"type": ["string", "null"], "format": "date"},
+            "history": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "position",
+                        "stage",
+                        "at",
+                        "by",
+                        "note",
+                        "recorded_at",
+                        "correction_of",
+                        "superseded",
+                    ],
+                    "properties": {
+                        "position": {"type": "integer", "minimum": 0},
+                        "stage": {"enum": [*STAGES, *EXITS]},
+                        "at": {"type": "string", "format": "date"},
+                        "by": {"type": ["integer", "null"]},
+                        "note": _STRING,
+                        "recorded_at": _INSTANT,
+                        "correction_of": {"type": ["integer", "null"]},
+                        "superseded": {"type": "boolean"},
+                    },
+                },
+            },
+            "created_at": _INSTANT,
+            "updated_at": _INSTANT,
+            # Once an infusion is recorded or planned: the proximity-stay plan under `rule`.
+            "stay_until": {"type": "string", "format": "date"},
+            "no_driving_until": {"type": "string", "format": "date"},
+            "within_proximity": {"type": ["boolean", "null"]},  # null: home not known
+            "plan": {
+                "type": "object",
+                "required": [
+                    "first_infusion",
+                    "last_infusion",
+                    "planned",
+                    "home_known",
+                    "drive_minutes",
+                    "lodging_needed",
+                ],
+                "properties": {
+                    "first_infusion": {"type": "string", "format": "date"},
+                    "last_infusion": {"type": "string", "format": "date"},
+                    "planned": {"type": "boolean"},
+                    "home_known": {"type": "boolean"},
+                    "drive_minutes": {"type": ["integer", "null"], "minimum": 0},
+                    "lodging_needed": {"type": ["boolean", "null"]},
+                },
+            },
+        },
+        "dependentRequired": {
+            "stay_until": ["no_driving_until", "within_proximity", "plan"],
+        },
+    },
+    "ReferralList": {
+        "type": "object",
+        "required": ["referrals"],
+        "properties": {"referrals": {"type": "array", "items": _ref("Referral")}},
+    },
+}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {
         "type": "object",
@@ -438,6 +639,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
     },
     **BOOKING_SCHEMAS,
+    **REFERRAL_SCHEMAS,
 }
 
 _STATUS_TEXT = {

@@ -68,13 +68,14 @@ class OperationTable:
         rate_limit: str | None = None,
         credentials: Sequence[str] = ("bearer", "session"),
         path_examples: dict[str, str] | None = None,
+        path_converters: dict[str, str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         if body is not None and body not in self.schemas:
             raise KeyError(f"no schema named {body}")
         path_params = tuple(
             part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")
         )
-        if unknown := set(path_examples or {}) - set(path_params):
+        if unknown := (set(path_examples or {}) | set(path_converters or {})) - set(path_params):
             raise KeyError(f"no path parameter named {', '.join(sorted(unknown))}")
         operation = Operation(
             method,
@@ -92,7 +93,10 @@ class OperationTable:
         self.operations.append(operation)
         rule = path
         for name in path_params:
-            rule = rule.replace("{" + name + "}", f"<{name}>")
+            # A converter (e.g. int) keeps /referrals/{referral_id} off /referrals/search.
+            converter = (path_converters or {}).get(name)
+            routed = f"<{converter}:{name}>" if converter else f"<{name}>"
+            rule = rule.replace("{" + name + "}", routed)
 
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
             view.operation = operation  # type: ignore[attr-defined]

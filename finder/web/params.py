@@ -33,6 +33,7 @@ class Param:
     max_length: int = 200
     default: Any = None
     example: str | None = None  # shown in the OpenAPI document
+    pattern: str | None = None  # a string's form, as sent (e.g. an id's characters)
 
     def schema(self) -> dict[str, Any]:
         if self.kind == "date":  # empty means the default, like every optional parameter
@@ -45,6 +46,8 @@ class Param:
             if self.required:
                 schema["minLength"] = 1
                 schema["pattern"] = r"\S"  # blank text counts as missing
+            if self.pattern is not None:
+                schema["pattern"] = self.pattern
         if self.minimum is not None:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
@@ -64,6 +67,9 @@ def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str,
         raw = args.getlist(param.name)
         if len(raw) > 1:
             problems[param.name] = "give it once"
+            continue
+        if raw and param.pattern is not None and not re.search(param.pattern, raw[0]):
+            problems[param.name] = "contains characters that are not allowed"
             continue
         text = raw[0].strip() if raw else ""
         if not text:
@@ -88,7 +94,7 @@ def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str,
 
 def _convert(param: Param, text: str) -> Any:
     if param.choices is not None and text not in param.choices():
-        raise ValueError("one of " + ", ".join(param.choices()))
+        raise ValueError("one of " + ", ".join(c for c in param.choices() if c))
     if param.kind == "string":
         return text
     if param.kind == "date":
