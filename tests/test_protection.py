@@ -14,6 +14,8 @@ FORM_POSTS = [
     "/password/reset",
     "/invitation",
     "/admin/users",
+    "/referrals",
+    "/referrals/new",
 ]
 
 
