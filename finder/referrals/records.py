@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from finder.domain.accounts import Actor, Role
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import StageChange, journey, record_correction, record_move
-from finder.domain.reminders import PENDING, PROVIDER
+from finder.domain.reminders import PROVIDER
 from finder.geocoding import Place
-from finder.storage.models import BookingRow, ReferralEventRow, ReferralRow, ReminderRow
+from finder.reminders.outbox import queued
+from finder.storage.models import BookingRow, ReferralEventRow, ReferralRow
 
 STAGE_CHANGED = "stage_changed"
 DEFAULT_RULE = "us-2025"
@@ -99,23 +100,39 @@ def set_home(referral: ReferralRow, home: Place | None) -> None:
     referral.home_precision = home.precision if home else ""
 
 
-def attach_booking(session: Session, booking: BookingRow, *, today: date, now: datetime) -> None:
-    """File the booking under the patient's open referral to its center, or refer them now."""
+def open_referral(
+    session: Session, *, provider_id: int, center_id: str, name: str, birth_date: date
+) -> ReferralRow | None:
+    """The patient's open referral from this provider to this center, if there is one."""
     same_birth_date = session.scalars(
         select(ReferralRow)
         .where(
-            ReferralRow.provider_id == booking.provider_id,
-            ReferralRow.center_id == booking.center_id,
-            ReferralRow.patient_birth_date == booking.patient_birth_date,
+            ReferralRow.provider_id == provider_id,
+            ReferralRow.center_id == center_id,
+            ReferralRow.patient_birth_date == birth_date,
         )
         .order_by(ReferralRow.id.desc())
     )
     # The name compared here: the databases' lower() folds only ASCII (SQLite) or depends on
     # the locale (PostgreSQL), so "ÉLISE" and "Élise" would be one patient on one and two on the
     # other.
-    name = booking.patient_name.casefold()
-    match = next((r for r in same_birth_date if r.patient_name.casefold() == name), None)
-    if match is None or journey(history(match)).closed:
+    folded = name.casefold()
+    for found in same_birth_date:
+        if found.patient_name.casefold() == folded and not journey(history(found)).closed:
+            return found
+    return None
+
+
+def attach_booking(session: Session, booking: BookingRow, *, today: date, now: datetime) -> None:
+    """File the booking under the patient's open referral to its center, or refer them now."""
+    match = open_referral(
+        session,
+        provider_id=booking.provider_id,
+        center_id=booking.center_id,
+        name=booking.patient_name,
+        birth_date=booking.patient_birth_date,
+    )
+    if match is None:
         new = NewReferral(
             center_id=booking.center_id,
             patient_name=booking.patient_name,
@@ -192,21 +209,13 @@ def _notify_provider(
 ) -> None:
     """A message to the referring provider, through the same outbox as reminders."""
     session.add(
-        ReminderRow(
-            booking_id=None,
+        queued(
+            STAGE_CHANGED,
+            PROVIDER,
+            due_at=now,
+            now=now,
             referral_id=referral.id,
             referral_event_id=event.id,
-            kind=STAGE_CHANGED,
-            recipient=PROVIDER,
-            hours_before=None,
-            slot_id=None,
-            due_at=now,
-            next_attempt_at=now,
-            status=PENDING,
-            detail="",
-            attempts=0,
-            claimed_by="",
-            created_at=now,
         )
     )
 

@@ -91,24 +91,52 @@ def on_cancelled(session: Session, booking: BookingRow, *, now: datetime) -> Non
 
 def resend(session: Session, reminder: ReminderRow, *, now: datetime) -> ReminderRow:
     """A fresh copy of a sent or failed message, due now (staff asked; it is a new message)."""
-    copy = ReminderRow(
-        booking_id=reminder.booking_id,
-        kind=reminder.kind,
-        recipient=reminder.recipient,
-        hours_before=reminder.hours_before,
-        slot_id=reminder.slot_id,
+    copy = queued(
+        reminder.kind,
+        reminder.recipient,
         due_at=now,
-        next_attempt_at=now,
+        now=now,
+        booking_id=reminder.booking_id,
+        slot_id=reminder.slot_id,
+        hours_before=reminder.hours_before,
+        referral_id=reminder.referral_id,
+        referral_event_id=reminder.referral_event_id,
+    )
+    copy.resend_of = reminder.id
+    session.add(copy)
+    session.flush()
+    return copy
+
+
+def queued(
+    kind: str,
+    recipient: str,
+    *,
+    due_at: datetime,
+    now: datetime,
+    booking_id: int | None = None,
+    slot_id: int | None = None,
+    hours_before: int | None = None,
+    referral_id: int | None = None,
+    referral_event_id: int | None = None,
+) -> ReminderRow:
+    """A new pending row of the outbox, due at `due_at`: a booking's message or a referral's."""
+    return ReminderRow(
+        booking_id=booking_id,
+        referral_id=referral_id,
+        referral_event_id=referral_event_id,
+        kind=kind,
+        recipient=recipient,
+        hours_before=hours_before,
+        slot_id=slot_id,
+        due_at=due_at,
+        next_attempt_at=due_at,
         status=PENDING,
         detail="",
         attempts=0,
         claimed_by="",
         created_at=now,
-        resend_of=reminder.id,
     )
-    session.add(copy)
-    session.flush()
-    return copy
 
 
 def reminders_of(session: Session, booking_ids: Iterable[int]) -> dict[int, list[ReminderRow]]:
@@ -157,18 +185,13 @@ def _add(
 ) -> None:
     for message in planned:
         session.add(
-            ReminderRow(
-                booking_id=booking.id,
-                kind=message.kind,
-                recipient=message.recipient,
-                hours_before=message.hours_before,
-                slot_id=booking.slot_id,
+            queued(
+                message.kind,
+                message.recipient,
                 due_at=message.due_at,
-                next_attempt_at=message.due_at,
-                status=PENDING,
-                detail="",
-                attempts=0,
-                claimed_by="",
-                created_at=now,
+                now=now,
+                booking_id=booking.id,
+                slot_id=booking.slot_id,
+                hours_before=message.hours_before,
             )
         )

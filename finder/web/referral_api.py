@@ -29,10 +29,10 @@ from finder.referrals.records import (
     NewReferral,
     find_referral,
     history,
+    open_referral,
     record_stage,
     refer,
     set_home,
-    visible_referrals,
 )
 from finder.referrals.views import (
     DashboardRow,
@@ -384,21 +384,17 @@ def _new_referral(
 
 def _refuse_duplicate(session: Session, actor: Actor, new: NewReferral) -> None:
     """One open referral per patient, provider and center: a second is most likely a retry."""
-    latest = session.scalars(
-        visible_referrals(actor)
-        .where(
-            ReferralRow.provider_id == actor.user_id,
-            ReferralRow.center_id == new.center_id,
-            ReferralRow.patient_birth_date == new.patient_birth_date,
+    found = open_referral(
+        session,
+        provider_id=actor.user_id,
+        center_id=new.center_id,
+        name=new.patient_name,
+        birth_date=new.patient_birth_date,
+    )
+    if found is not None:
+        raise ReferralExists(
+            f"This patient already has an open referral to this center (referral {found.id})."
         )
-        .order_by(ReferralRow.id.desc())
-    ).all()
-    for found in latest:
-        same = found.patient_name.casefold() == new.patient_name.casefold()
-        if same and not journey(history(found)).closed:
-            raise ReferralExists(
-                f"This patient already has an open referral to this center (referral {found.id})."
-            )
 
 
 def _locate(text: str) -> Place | None:
