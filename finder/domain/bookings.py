@@ -162,12 +162,20 @@ def parse_booking_request(
 
 def check_offered(request: BookingRequest, center: Center, products: ProductCatalog) -> None:
     """Refuse a product or indication the center does not treat."""
-    if request.product is not None and request.product not in center.products:
-        name = products.get(request.product).name
+    check_center_gives(center, products, product=request.product, indication=request.indication)
+
+
+def check_center_gives(
+    center: Center, products: ProductCatalog, *, product: str | None, indication: str
+) -> None:
+    """Refuse a product the center is not authorized for, or an indication it does not list
+    (an empty indication, or a center whose indications are not known, passes)."""
+    if product is not None and product not in center.products:
+        name = products.get(product).name
         raise ProductNotOffered(
             f"{center.name} is not authorized to give {name}.", fields={"product": "not offered"}
         )
-    if center.indications and request.indication not in center.indications:
+    if indication and center.indications and indication not in center.indications:
         raise ProductNotOffered(
             f"{center.name} does not list this indication.", fields={"indication": "not offered"}
         )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from finder.booking.views import local_iso
 from finder.catalog import Catalog
 from finder.domain.accounts import Actor
-from finder.domain.bookings import ProductNotOffered, parse_patient
+from finder.domain.bookings import check_center_gives, parse_patient
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import EXITS, STAGES, InvalidStageChange, journey
 from finder.domain.journey_flags import days_in_stage, overdue
@@ -357,15 +357,7 @@ def _new_referral(
     if problems or patient is None or center is None:
         listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(problems.items()))
         raise InvalidReferral(f"Check the referral ({listed}).", fields=problems)
-    if product is not None and product not in center.products:
-        raise ProductNotOffered(
-            f"{center.name} is not authorized to give {products.get(product).name}.",
-            fields={"product": "not offered"},
-        )
-    if indication and center.indications and indication not in center.indications:
-        raise ProductNotOffered(
-            f"{center.name} does not list this indication.", fields={"indication": "not offered"}
-        )
+    check_center_gives(center, products, product=product, indication=indication)
     new = NewReferral(
         center_id=center.id,
         patient_name=patient.name,
