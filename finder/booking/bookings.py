@@ -50,6 +50,7 @@ from finder.domain.slots import check_bookable
 from finder.referrals.records import attach_booking
 from finder.reminders import outbox
 from finder.storage.models import BookingRow, IdempotencyKeyRow, SlotRow
+from finder.storage.tenancy import visible_to
 
 UID_DOMAIN = "cart-center-finder"
 MAX_KEY_LENGTH = 200
@@ -331,12 +332,8 @@ def reschedule(
 
 def visible_bookings(actor: Actor) -> Select[tuple[BookingRow]]:
     """The bookings this actor may see: a provider their own, staff their centers', admin all."""
-    query = select(BookingRow).join(SlotRow, BookingRow.slot_id == SlotRow.id)
-    if actor.role is Role.ADMIN:
-        return query
-    if actor.role is Role.STAFF:
-        return query.where(BookingRow.center_id.in_(sorted(actor.center_ids)))
-    return query.where(BookingRow.provider_id == actor.user_id)
+    tenants = visible_to(actor, provider_id=BookingRow.provider_id, center_id=BookingRow.center_id)
+    return select(BookingRow).join(SlotRow, BookingRow.slot_id == SlotRow.id).where(tenants)
 
 
 def find_booking(session: Session, actor: Actor, booking_id: int) -> BookingRow:

@@ -5,13 +5,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError
 from finder.domain.products import ProductCatalog
+from finder.domain.zones import valid_zone
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -228,21 +227,13 @@ def _text(
     return text
 
 
-@cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def _zone(value: Any, name: str, problems: dict[str, str]) -> str:
     """An IANA zone name this machine knows, or "" when none is given (the center's zone)."""
     if value is None or value == "":
         return ""
-    if isinstance(value, str) and len(value) <= 64 and value in _known_zones():
-        try:
-            ZoneInfo(value)
-            return value
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    known = valid_zone(value)
+    if known is not None:
+        return known
     problems[name] = "unknown time zone"
     return ""
 

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from finder.domain.errors import DomainError
 from finder.domain.proximity_rules import ProximityRule
 
 # The page's worked example puts the infusion four weeks out: referral, consultation,
@@ -48,3 +49,22 @@ def example_infusion_dates(today: date, infusion_days: Sequence[int] = (1,)) -> 
     """Example infusion dates for the page: day 1 is four weeks from today."""
     day_one = today + timedelta(days=EXAMPLE_LEAD_DAYS)
     return [day_one + timedelta(days=day - 1) for day in infusion_days]
+
+
+# A planned infusion lies between the referral's first date and two years ahead.
+PLAN_AHEAD = timedelta(days=730)
+
+
+class InvalidPlan(DomainError):
+    code = "invalid_plan"
+
+
+def check_planned_infusion(day: date, *, referred: date, today: date) -> date:
+    """The planned infusion date, or InvalidPlan when it lies outside the referral's span."""
+    if not referred <= day <= today + PLAN_AHEAD:
+        raise InvalidPlan(
+            f"Plan the infusion on or after {referred.isoformat()} (the referral's first date) "
+            "and at most two years ahead.",
+            fields={"planned_infusion": "out of range"},
+        )
+    return day

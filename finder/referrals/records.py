@@ -11,16 +11,33 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from finder.domain.accounts import Actor, Role
+from finder.domain.accounts import Actor
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import StageChange, journey, record_correction, record_move
 from finder.domain.reminders import PROVIDER
+from finder.domain.stay_plan import check_planned_infusion
 from finder.geocoding import Place
 from finder.reminders.outbox import queued
 from finder.storage.models import BookingRow, ReferralEventRow, ReferralRow
+from finder.storage.tenancy import visible_to
 
 STAGE_CHANGED = "stage_changed"
+
+
+class Unchanged:
+    """A field a change leaves as it is."""
+
+
+UNCHANGED = Unchanged()
 DEFAULT_RULE = "us-2025"
+
+
+class ReferralExists(DomainError):
+    code = "referral_exists"
+
+
+class ReferralClosed(DomainError):
+    code = "referral_closed"
 
 
 class ReferralChanged(DomainError):
@@ -65,7 +82,19 @@ def history(referral: ReferralRow) -> list[StageChange]:
 def refer(
     session: Session, new: NewReferral, *, provider_id: int, today: date, now: datetime
 ) -> ReferralRow:
-    """A referral at its first stage (referral, or eligibility when still being assessed)."""
+    """A referral at its first stage (referral, or eligibility when still being assessed);
+    ReferralExists when the patient already has an open one here (most likely a retry)."""
+    found = open_referral(
+        session,
+        provider_id=provider_id,
+        center_id=new.center_id,
+        name=new.patient_name,
+        birth_date=new.patient_birth_date,
+    )
+    if found is not None:
+        raise ReferralExists(
+            f"This patient already has an open referral to this center (referral {found.id})."
+        )
     first = record_move([], new.stage, at=today, today=today, by_user_id=provider_id,
                         note=new.note, recorded_at=now)  # fmt: skip
     referral = ReferralRow(
@@ -98,6 +127,35 @@ def set_home(referral: ReferralRow, home: Place | None) -> None:
     referral.home_lat = home.lat if home else None
     referral.home_lon = home.lon if home else None
     referral.home_precision = home.precision if home else ""
+
+
+def change_plan(
+    session: Session,
+    referral: ReferralRow,
+    *,
+    today: date,
+    now: datetime,
+    planned_infusion: date | Unchanged | None = UNCHANGED,
+    home: Place | Unchanged | None = UNCHANGED,
+) -> ReferralRow:
+    """Set or clear the planned infusion date and the home; a closed referral keeps its plan."""
+    past = history(referral)
+    if journey(past).closed:
+        raise ReferralClosed(
+            "This referral is closed; its plan can no longer change. Record a correction first."
+        )
+    if not isinstance(planned_infusion, Unchanged):
+        referred = past[0].at if past else today
+        referral.planned_infusion = (
+            None
+            if planned_infusion is None
+            else check_planned_infusion(planned_infusion, referred=referred, today=today)
+        )
+    if not isinstance(home, Unchanged):
+        set_home(referral, home)
+    referral.updated_at = now
+    session.flush()
+    return referral
 
 
 def open_referral(
@@ -188,12 +246,10 @@ def record_stage(
 
 def visible_referrals(actor: Actor) -> Select[tuple[ReferralRow]]:
     """A provider's own referrals, a staff member's centers', or all for an admin."""
-    query = select(ReferralRow)
-    if actor.role is Role.ADMIN:
-        return query
-    if actor.role is Role.STAFF:
-        return query.where(ReferralRow.center_id.in_(sorted(actor.center_ids)))
-    return query.where(ReferralRow.provider_id == actor.user_id)
+    tenants = visible_to(
+        actor, provider_id=ReferralRow.provider_id, center_id=ReferralRow.center_id
+    )
+    return select(ReferralRow).where(tenants)
 
 
 def find_referral(session: Session, actor: Actor, referral_id: int) -> ReferralRow:

@@ -29,9 +29,9 @@ from finder.domain.reminders import (
     REMINDER,
     RESCHEDULED,
 )
+from finder.domain.zones import offset_text, same_clock, valid_zone
 from finder.mail.message import Attachment, Mail
 from finder.storage.models import BookingRow, ReminderRow, UserRow
-from finder.web.local_times import offset_text, same_clock, valid_zone
 
 LOCALE = "en"  # bookings store no language
 DAY = "EEEE, d MMMM y"  # Monday, 15 March 2027

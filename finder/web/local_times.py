@@ -5,12 +5,15 @@ query parameter, remembered in the session); until then the center's own zone is
 """
 
 from datetime import datetime
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import request, session
 from flask_babel import get_locale, gettext
+
+from finder.domain.zones import offset_text, same_clock, valid_zone
+
+__all__ = ["offset_text", "same_clock", "valid_zone"]  # for the pages, with the formatters below
 
 SESSION_KEY = "provider_tz"
 DAY = "EEE d MMM y"
@@ -38,22 +41,6 @@ def zone_choices(*extra: str) -> list[tuple[str, str]]:
     choices = list(names.items())
     choices += [(zone, zone) for zone in dict.fromkeys(extra) if zone not in names]
     return choices
-
-
-@cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def valid_zone(name: str | None) -> str | None:
-    """The name when it is an IANA zone this machine knows, else None."""
-    if not name or len(name) > 64 or name not in _known_zones():
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
 
 
 def provider_zone(default: str | None) -> str | None:
@@ -92,21 +79,3 @@ def clock_text(instant: datetime, zone: str) -> str:
 def time_text(instant: datetime, zone: str) -> str:
     """The local date and time with the zone, e.g. "Tue 16 Mar 2027, 09:00 EDT"."""
     return f"{day_text(instant, zone)}, {clock_text(instant, zone)}"
-
-
-def same_clock(instant: datetime, zone: str, other: str | None) -> bool:
-    """Whether the two zones show the same wall-clock time then (nothing more to show)."""
-    if other is None or other == zone:
-        return True
-    here = instant.astimezone(ZoneInfo(zone))
-    there = instant.astimezone(ZoneInfo(other))
-    return here.utcoffset() == there.utcoffset() and here.tzname() == there.tzname()
-
-
-def offset_text(instant: datetime, zone: str) -> str:
-    """The zone's offset from UTC then, e.g. "UTC−04:00"."""
-    offset = instant.astimezone(ZoneInfo(zone)).utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "+" if minutes >= 0 else "−"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{rest:02d}"

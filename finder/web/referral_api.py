@@ -9,12 +9,11 @@ answers are given in the center's zone too.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, request
-from sqlalchemy.orm import Session
 
 from finder.booking.views import local_iso
 from finder.catalog import Catalog
@@ -23,17 +22,17 @@ from finder.domain.bookings import check_center_gives, parse_patient
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import EXITS, STAGES, InvalidStageChange, journey
 from finder.domain.journey_flags import days_in_stage, overdue
+from finder.domain.stay_plan import InvalidPlan
 from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import InvalidQuery, Place
 from finder.referrals.records import (
     NewReferral,
     find_referral,
     history,
-    open_referral,
     record_stage,
     refer,
-    set_home,
 )
+from finder.referrals.records import change_plan as save_plan
 from finder.referrals.views import (
     DashboardRow,
     ReferralFilters,
@@ -55,7 +54,6 @@ from finder.web.operations import json_body
 from finder.web.params import Param, parse_query
 
 MAX_ID = 2**31 - 1  # the largest id either database stores
-PLAN_AHEAD = timedelta(days=730)  # a planned infusion lies at most two years ahead
 ALL_STAGES = (*STAGES, *EXITS)
 CENTER_ID = "^[a-z0-9-]*$"  # a center id's characters (or nothing: no filter)
 FILTERS = (
@@ -86,18 +84,6 @@ class InvalidHome(DomainError):
     """Text in `home` that cannot be a place at all (the geocoder's own words)."""
 
     code = "invalid_location"
-
-
-class ReferralExists(DomainError):
-    code = "referral_exists"
-
-
-class ReferralClosed(DomainError):
-    code = "referral_closed"
-
-
-class InvalidPlan(DomainError):
-    code = "invalid_plan"
 
 
 def _actor() -> Actor:
@@ -323,7 +309,6 @@ def create_referral() -> tuple[Response, int]:
     session = db.session()
     actor = _actor()
     new, today = _new_referral(body, catalog, moment)
-    _refuse_duplicate(session, actor, new)
     referral = refer(session, new, provider_id=actor.user_id, today=today, now=moment)
     _audit("referral_created", referral)
     session.commit()
@@ -372,21 +357,6 @@ def _new_referral(
         note=body.get("note") or "",
     )
     return new, today
-
-
-def _refuse_duplicate(session: Session, actor: Actor, new: NewReferral) -> None:
-    """One open referral per patient, provider and center: a second is most likely a retry."""
-    found = open_referral(
-        session,
-        provider_id=actor.user_id,
-        center_id=new.center_id,
-        name=new.patient_name,
-        birth_date=new.patient_birth_date,
-    )
-    if found is not None:
-        raise ReferralExists(
-            f"This patient already has an open referral to this center (referral {found.id})."
-        )
 
 
 def _locate(text: str) -> Place | None:
@@ -475,38 +445,25 @@ def change_plan(referral_id: int) -> Response:
     catalog, moment = current_catalog(), now()
     session = db.session()
     referral = find_referral(session, _actor(), _referral_id(referral_id))
-    past = history(referral)
-    view = journey(past)
-    if view.closed:
-        raise ReferralClosed(
-            "This referral is closed; its plan can no longer change. Record a correction first."
-        )
+    changes: dict[str, Any] = {}
     if "planned_infusion" in body:
-        today = _local_today(_center_facts(referral.center_id, catalog)[1], moment)
-        referred = past[0].at if past else today
-        referral.planned_infusion = _planned_day(body["planned_infusion"], referred, today)
+        changes["planned_infusion"] = _planned_day(body["planned_infusion"])
     if "home" in body:
-        set_home(referral, _locate(body["home"]))
-    referral.updated_at = moment
+        changes["home"] = _locate(body["home"])
+    today = _local_today(_center_facts(referral.center_id, catalog)[1], moment)
+    save_plan(session, referral, today=today, now=moment, **changes)
     _audit("referral_plan_changed", referral)
     session.commit()
     return jsonify(_answer(referral, catalog, moment))
 
 
-def _planned_day(value: str | None, referred: date, today: date) -> date | None:
+def _planned_day(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        day = date.fromisoformat(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise InvalidPlan(
             "The planned infusion date is not a day of the calendar.",
             fields={"planned_infusion": "no such day"},
         ) from None
-    if not referred <= day <= today + PLAN_AHEAD:
-        raise InvalidPlan(
-            f"Plan the infusion on or after {referred.isoformat()} (the referral's first date) "
-            "and at most two years ahead.",
-            fields={"planned_infusion": "out of range"},
-        )
-    return day

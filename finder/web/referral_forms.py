@@ -8,7 +8,7 @@ reads the form into their shape and says their answers in the page's words.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_babel import format_date, gettext, ngettext
@@ -30,7 +30,6 @@ NEW_FIELDS = (
     "indication", "product", "rule", "stage", "note",
 )  # fmt: skip
 MAX_HOME = 200
-FIRST_PLANNED, PLAN_AHEAD = date(2000, 1, 1), timedelta(days=730)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _AFTER = re.compile(r"must be on or after (\d{4}-\d{2}-\d{2})")
@@ -260,17 +259,19 @@ def locate_home(
     return None
 
 
-def parse_planned(text: str, today: date, errors: dict[str, str], *, name: str) -> date | None:
-    """A planned infusion date, or None when left empty."""
+def parse_planned(text: str, errors: dict[str, str], *, name: str) -> date | None:
+    """A planned infusion date, or None when left empty (the domain checks its span)."""
     if not text.strip():
         return None
     day = parse_day(text)
-    if day is None or not FIRST_PLANNED <= day <= today + PLAN_AHEAD:
-        errors[name] = gettext(
-            "Enter a date such as 2027-03-15 within the next two years, or leave it empty."
-        )
-        return None
+    if day is None:
+        errors[name] = planned_date_hint()
     return day
+
+
+def planned_date_hint() -> str:
+    """What a planned infusion date must be, in the page's words."""
+    return gettext("Enter a date such as 2027-03-15 within the next two years, or leave it empty.")
 
 
 # --- A stage, a correction ---------------------------------------------------------------

@@ -20,7 +20,7 @@ from finder.domain.errors import DomainError
 from finder.domain.journey import LABELS
 from finder.extensions import current_catalog, current_geocoder
 from finder.referrals import views
-from finder.referrals.records import refer, visible_referrals
+from finder.referrals.records import ReferralExists, refer, visible_referrals
 from finder.storage import db
 from finder.storage.models import ReferralRow, UserRow
 from finder.web.access import CENTER_STAFF, PROVIDER, allow
@@ -260,6 +260,9 @@ def create() -> BaseResponse | tuple[str, int]:
         made = refer(
             session, form.referral, provider_id=signed_in_actor().user_id, today=today, now=now()
         )
+    except ReferralExists as error:  # the same patient, already referred here and still open
+        session.rollback()
+        return _new_page(values, {"patient_name": error.message}, 409)
     except DomainError as error:
         session.rollback()
         errors = {name: stage_problem(name, reason) for name, reason in error.fields.items()}

@@ -17,14 +17,16 @@ from finder.domain.accounts import Actor, Role
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import InvalidStageChange, StageNotAllowed, journey, move_allowed
 from finder.domain.journey_flags import days_in_stage, overdue
+from finder.domain.stay_plan import InvalidPlan
 from finder.extensions import current_catalog, current_geocoder
 from finder.referrals import views
 from finder.referrals.records import (
     ReferralChanged,
+    ReferralClosed,
+    change_plan,
     find_referral,
     history,
     record_stage,
-    set_home,
 )
 from finder.storage import db
 from finder.storage.models import BookingRow, ReferralRow, SlotRow, UserRow
@@ -42,6 +44,7 @@ from finder.web.referral_forms import (
     parse_day,
     parse_planned,
     plan_sentences,
+    planned_date_hint,
     precision_words,
     stage_names,
     stage_problem,
@@ -156,9 +159,7 @@ def save_plan(referral_id: int) -> Response | tuple[str, int]:
     found = _find(referral_id)
     values = entered(request.form, ("planned_infusion", "home"))
     errors: dict[str, str] = {}
-    planned = parse_planned(
-        values["planned_infusion"], center_today(found.center_id), errors, name="plan-infusion"
-    )
+    planned = parse_planned(values["planned_infusion"], errors, name="plan-infusion")
     home_changed = values["home"].strip() != found.home_label
     home = locate_home(values["home"], current_geocoder(), errors, name="plan-home")
     if errors:
@@ -166,10 +167,22 @@ def save_plan(referral_id: int) -> Response | tuple[str, int]:
         return _timeline_page(
             found, errors=errors, values=values, alert=("plan", message), status=400
         )
-    found.planned_infusion = planned
-    if home_changed:
-        set_home(found, home)
-    found.updated_at = now()
+    changes: dict[str, Any] = {"home": home} if home_changed else {}
+    try:
+        change_plan(
+            db.session(), found, today=center_today(found.center_id), now=now(),
+            planned_infusion=planned, **changes,
+        )  # fmt: skip
+    except InvalidPlan:
+        db.session().rollback()
+        errors["plan-infusion"] = planned_date_hint()
+        message = gettext("The plan was not saved. Check the fields marked below.")
+        return _timeline_page(
+            found, errors=errors, values=values, alert=("plan", message), status=400
+        )
+    except ReferralClosed as error:
+        db.session().rollback()
+        return _timeline_page(found, values=values, alert=("plan", error.message), status=409)
     audit("referral_plan_changed", found)
     db.session().commit()
     flash(gettext("Plan saved."))
