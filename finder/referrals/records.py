@@ -95,6 +95,12 @@ def refer(
         raise ReferralExists(
             f"This patient already has an open referral to this center (referral {found.id})."
         )
+    return _new_referral(session, new, provider_id=provider_id, today=today, now=now)
+
+
+def _new_referral(
+    session: Session, new: NewReferral, *, provider_id: int, today: date, now: datetime
+) -> ReferralRow:
     first = record_move([], new.stage, at=today, today=today, by_user_id=provider_id,
                         note=new.note, recorded_at=now)  # fmt: skip
     referral = ReferralRow(
@@ -200,7 +206,7 @@ def attach_booking(session: Session, booking: BookingRow, *, today: date, now: d
             indication=booking.indication,
             product=booking.product,
         )
-        match = refer(session, new, provider_id=booking.provider_id, today=today, now=now)
+        match = _new_referral(session, new, provider_id=booking.provider_id, today=today, now=now)
     booking.referral_id = match.id
 
 
