@@ -44,27 +44,46 @@ def issue(
     return secret, row
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """What a credential stands for now: its active user (None when it is dead), and what its
+    use changes on the credential (its last use, or its end after too long idle)."""
+
+    user: UserRow | None
+    credential: CredentialRow | None
+    changes: dict[str, datetime]
+
+
 def resolve(
     session: Session, secret: str, *, kind: str, lifetime: Lifetime, now: datetime
-) -> tuple[UserRow, CredentialRow] | None:
-    """The active user behind a live credential, marking it used; None otherwise."""
+) -> Resolved:
+    """The active user behind a live credential; reads only, `record_use` writes the changes."""
     row = session.scalar(
         select(CredentialRow).where(
             CredentialRow.secret_hash == digest(secret), CredentialRow.kind == kind
         )
     )
     if row is None or row.revoked_at is not None or now >= row.expires_at:
-        return None
+        return Resolved(None, row, {})
     if lifetime.idle is not None and now - row.last_seen_at >= lifetime.idle:
-        row.revoked_at = now
-        return None
+        return Resolved(None, row, {"revoked_at": now})
     user = session.get(UserRow, row.user_id)
     if user is None or not user.active:
-        return None
+        return Resolved(None, row, {})
     # Touch at most once a minute, so reads do not each become a write.
-    if now - row.last_seen_at >= timedelta(minutes=1):
-        row.last_seen_at = now
-    return user, row
+    touched = {"last_seen_at": now} if now - row.last_seen_at >= timedelta(minutes=1) else {}
+    return Resolved(user, row, touched)
+
+
+def record_use(session: Session, resolved: Resolved) -> None:
+    """Write what the credential's use changed (nothing when nothing did)."""
+    if resolved.credential is None or not resolved.changes:
+        return
+    session.execute(
+        update(CredentialRow)
+        .where(CredentialRow.id == resolved.credential.id)
+        .values(**resolved.changes)
+    )
 
 
 def revoke(session: Session, secret: str, *, kind: str, now: datetime) -> bool:

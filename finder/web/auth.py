@@ -105,24 +105,41 @@ def _load_bearer(_request: Any) -> SignedIn | None:
 
 def _signed_in(secret: str, kind: str, lifetime: Lifetime) -> SignedIn | None:
     found = credentials.resolve(db.session(), secret, kind=kind, lifetime=lifetime, now=now())
-    if found is None:
+    _record_use(found)
+    if found.user is None or found.credential is None:
         return None
     g.auth_method = kind
-    return SignedIn(found[0], found[1], secret)
+    return SignedIn(found.user, found.credential, secret)
+
+
+def _record_use(found: credentials.Resolved) -> None:
+    """Keep the credential's last use (the idle timeout) or the revocation it caused in a
+    commit of its own, apart from anything the view does."""
+    if not found.changes:
+        return
+    if db.may_write():
+        credentials.record_use(db.session(), found)
+        db.session().commit()
+    else:
+        with db.bookkeeping() as bookkeeping:
+            credentials.record_use(bookkeeping, found)
 
 
 def _identify_caller() -> None:
-    """Load the caller before any view, and keep the credential's last use (the idle timeout)
-    or the revocation it caused in a commit of its own, apart from anything the view does."""
+    """Load the caller before any view."""
     current_user._get_current_object()  # runs the loaders
-    if "db_session" in g and db.session().dirty:
-        db.session().commit()
 
 
 def record_event(action: str, **what: Any) -> None:
-    """Add an audit event for this request: when, from where, and by default who."""
+    """Add an audit event for this request: when, from where, and by default who. A change's
+    event lands in the change's own transaction; a read's is written at once in one of its own,
+    since a read's session never writes."""
     what.setdefault("actor", signed_in_user())
-    audit.record(db.session(), action, at=now(), origin=origin(), **what)
+    if db.may_write():
+        audit.record(db.session(), action, at=now(), origin=origin(), **what)
+        return
+    with db.bookkeeping() as bookkeeping:
+        audit.record(bookkeeping, action, at=now(), origin=origin(), **what)
 
 
 def init_app(app: Flask) -> None:

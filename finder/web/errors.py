@@ -15,6 +15,7 @@ from finder.geocoding import (
     InvalidQuery,
     PlaceNotFound,
 )
+from finder.storage import db
 from finder.web.shapes import place_json
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,19 @@ def register(app: Flask) -> None:
         return response, status
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[Response | str, int]:
+    def _unexpected(
+        error: Exception,
+    ) -> tuple[Response | str, int] | tuple[str, int, dict[str, str]]:
+        if db.is_busy(error):
+            # SQLite's write lock stayed taken past the busy timeout: nothing was changed.
+            log.warning("database busy on %s %s", request.method, request.path)
+            message = "The service is busy. Nothing was changed; try again in a moment."
+            busy = (
+                error_page(503, "Busy", message)
+                if wants_html()
+                else error_response(503, "busy", message)
+            )
+            return busy[0], 503, {"Retry-After": "2"}
         # The path only: query strings may hold a patient's address.
         log.exception("unexpected error on %s %s", request.method, request.path)
         message = "Something went wrong on our side."
