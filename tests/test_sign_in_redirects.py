@@ -196,6 +196,13 @@ def test_a_signed_out_visit_comes_back_to_the_same_page_after_sign_in(site):
     assert signed.headers["Location"] == "/referrals?stage=consultation"
 
 
+def test_a_signed_out_visit_with_a_query_string_that_is_not_utf8_still_goes_to_sign_in(site):
+    raw = {"QUERY_STRING": "stage=\xff"}  # a raw byte, as a server hands it on (latin-1)
+    response = site.test_client().get("/referrals", environ_overrides=raw)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=/referrals?stage")
+
+
 @pytest.mark.parametrize(
     "target", ["/\ud800", None, "", "/", "/" * 2, "/\\", "\\", " ", "\t\n\r"], ids=repr
 )

@@ -84,7 +84,8 @@ def _enforce() -> Response | None:
 
 def _local_path() -> str:
     """Where to come back to after sign-in: this app's path, never another site."""
-    return safe_next(request.full_path if request.query_string else request.path) or "/"
+    query = request.query_string.decode("utf-8", "replace")  # raw bytes are not always UTF-8
+    return safe_next(f"{request.path}?{query}" if query else request.path) or "/"
 
 
 def init_app(app: Flask) -> None:
