@@ -16,6 +16,7 @@ from finder.web import (
     auth,
     booking_api,
     errors,
+    hosts,
     i18n,
     limits,
     protection,
@@ -75,6 +76,7 @@ def register_web(app: Flask) -> None:
     secure = app.config["SESSION_COOKIE_SECURE"]
     app.config["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "finder_session"
     errors.register(app)
+    hosts.init_app(app)  # before every other hook
     request_log.register(app)
     i18n.init_app(app)
     auth.init_app(app)

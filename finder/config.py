@@ -4,6 +4,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -22,8 +23,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
-        # Links in messages point here.
-        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Links in messages point here, whatever Host a request came with.
+        "PUBLIC_URL": _public_url(os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000"),
+        # None: any Host is served; else other hosts are refused with a 400 (Flask checks it).
+        "TRUSTED_HOSTS": _host_names(os.environ.get("TRUSTED_HOSTS", "")),
         "SCHEDULER_POLL_SECONDS": _positive("SCHEDULER_POLL_SECONDS", 5.0),
         "REMINDER_LEASE_SECONDS": _positive("REMINDER_LEASE_SECONDS", 120.0),
         "GEOCODER": os.environ.get("GEOCODER") or "offline",
@@ -46,6 +49,32 @@ def _positive(name: str, default: float) -> float:
     if not 0 < value < 86400:
         raise ValueError(f"{name} must be a number of seconds between 0 and 86400.")
     return value
+
+
+def _public_url(raw: str) -> str:
+    """The site's public address, or a clear error at start-up."""
+    url = raw.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        usable = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and parts.port != 0
+            and not (parts.username or parts.password or parts.query or parts.fragment)
+        )
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ValueError(
+            "PUBLIC_URL must be an http:// or https:// address, e.g. https://finder.example.org."
+        )
+    return url
+
+
+def _host_names(raw: str) -> list[str] | None:
+    """Comma-separated host names; None when there are none."""
+    names = [name.strip().lower() for name in raw.split(",") if name.strip()]
+    return names or None
 
 
 def _instance_secret(instance: Path) -> str:

@@ -17,7 +17,9 @@ def mailed_app(make_app, smtp_server):
     from finder.cli import load_centers_file
     from tests.conftest import SMALL_CENTERS
 
-    app = make_app(SMTP_URL=smtp_server.url, SERVER_NAME="finder.test")
+    app = make_app(
+        SMTP_URL=smtp_server.url, SERVER_NAME="finder.test", PUBLIC_URL="http://finder.test"
+    )
     with app.app_context():
         load_centers_file(SMALL_CENTERS)
     return app

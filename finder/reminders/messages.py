@@ -31,6 +31,7 @@ from finder.domain.reminders import (
 )
 from finder.domain.zones import offset_text, same_clock, valid_zone
 from finder.mail.message import Attachment, Mail
+from finder.public_url import public_link
 from finder.storage.models import BookingRow, ReminderRow, UserRow
 
 LOCALE = "en"  # bookings store no language
@@ -100,7 +101,7 @@ def compose(
             your_time=None
             if same_clock(start, center.timezone, zone)
             else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone)),
-            link=f"{public_url.rstrip('/')}/bookings/{booking.id}"
+            link=public_link("pages.bookings.detail", public_url=public_url, booking_id=booking.id)
             if to_provider and public_url
             else None,
         )

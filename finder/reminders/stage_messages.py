@@ -9,6 +9,7 @@ from flask_babel import force_locale, gettext
 from finder.domain.centers import Center
 from finder.domain.journey import label
 from finder.mail import Mail
+from finder.public_url import public_link
 from finder.reminders.messages import LOCALE, initials, message_id
 from finder.storage.models import ReferralEventRow, ReferralRow, ReminderRow, UserRow
 
@@ -54,7 +55,11 @@ def compose_stage_change(
             "note_label": gettext("Note from the center"),
             "note": event.note,
             "link_label": gettext("Referral page"),
-            "link": f"{public_url.rstrip('/')}/referrals/{referral.id}" if public_url else "",
+            "link": public_link(
+                "pages.referral.timeline", public_url=public_url, referral_id=referral.id
+            )
+            if public_url
+            else "",
             "footer": gettext(
                 "The patient is named here by initials only, as email is not a secure channel."
             ),

@@ -8,13 +8,13 @@ record of another tenant 404, so nothing about it leaks.
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from finder.domain.accounts import Role
 from finder.web.auth import current_actor
+from finder.web.return_path import safe_next
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -84,16 +84,8 @@ def _enforce() -> Response | None:
 
 def _local_path() -> str:
     """Where to come back to after sign-in: this app's path, never another site."""
-    path = request.full_path if request.query_string else request.path
-    parts = urlsplit(path)
-    return path if not parts.netloc and path.startswith("/") else "/"
-
-
-def safe_next(target: str | None) -> str:
-    """A redirect target from a form: only a path on this site."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return ""
-    return target
+    query = request.query_string.decode("utf-8", "replace")  # raw bytes are not always UTF-8
+    return safe_next(f"{request.path}?{query}" if query else request.path) or "/"
 
 
 def init_app(app: Flask) -> None:

@@ -26,9 +26,10 @@ from finder.domain.accounts import (
     WeakPassword,
 )
 from finder.mail import Mail, MailNotSent
+from finder.public_url import public_link
 from finder.storage import db
 from finder.web import limits
-from finder.web.access import PUBLIC, SIGNED_IN, allow, safe_next
+from finder.web.access import PUBLIC, SIGNED_IN, allow
 from finder.web.auth import (
     authenticate,
     end_session,
@@ -38,6 +39,7 @@ from finder.web.auth import (
     start_session,
 )
 from finder.web.limits import limiter
+from finder.web.return_path import safe_next
 
 account = Blueprint("account", __name__)
 log = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ def send_link(email: str, *, purpose: str) -> bool:
         return True
     valid_for = RESET_VALID_FOR if purpose == links.RESET else INVITE_VALID_FOR
     secret = links.create_link(current, user, purpose=purpose, valid_for=valid_for, now=now())
-    url = url_for(PURPOSE_VIEW[purpose], token=secret, _external=True)
+    url = public_link(PURPOSE_VIEW[purpose], token=secret)
     try:
         current_app.extensions["finder.mail"].send(_link_mail(user.email, url, purpose, valid_for))
     except MailNotSent as error:
