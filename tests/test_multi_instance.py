@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import redis
 from sqlalchemy import create_engine, func, select
 
 from finder.app import create_app
@@ -67,7 +68,7 @@ class Shape:
     database_url: str
     smtp: SmtpServer
     scheduler_logs: list[Path]
-    store: Any  # the Redis client
+    store: redis.Redis
     prefix: str  # this run's rate-limit keys
 
     @property
@@ -86,10 +87,8 @@ def _tail(path: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def redis_client() -> Any:
+def redis_client() -> redis.Redis:
     """The test's Redis, or a skip (a failure under CI) when it does not answer."""
-    import redis
-
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
     try:
         client.ping()
@@ -129,8 +128,7 @@ def start_schedulers(env: dict[str, str], workdir: Path, count: int) -> list[Sch
 
 
 def prepare_database(url: str, tag: str) -> tuple[list[str], Account, Account]:
-    """What `finder init-db` does, and a staff member of two centers and a provider; in this
-    process, since every `finder` command is a Python start-up of its own."""
+    """`finder init-db`, a staff member of two centers and a provider, done in this process."""
     app = create_app(
         {"DATABASE_URL": url, "SECRET_KEY": "set-up", "TESTING": True, "RATELIMIT_ENABLED": False}
     )
@@ -203,7 +201,7 @@ def shape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shape]:
         yield Shape(sites, url, smtp, logs, store, prefix)
 
 
-def _forget(store: Any, prefix: str) -> None:
+def _forget(store: redis.Redis, prefix: str) -> None:
     """Delete this run's rate-limit counters, and nothing else in the store."""
     keys = list(store.scan_iter(match=f"*{prefix}*", count=500))
     if keys:
@@ -279,8 +277,7 @@ def test_a_client_gets_its_sign_in_limit_once_across_both_instances(shape: Shape
 
 
 def race(shape: Shape, slot_id: Any, clients: int) -> list[Response]:
-    """`clients` bookings of one slot, each on a connection of its own, alternately on each
-    instance, released together."""
+    """Bookings of one slot, alternately on each instance, on connections released together."""
     barrier = threading.Barrier(clients)
     site = shape.sites[0]
     bodies = [site.booking_body(slot_id, label="race") for _ in range(clients)]
@@ -387,6 +384,11 @@ def test_no_instance_answered_a_5xx(shape: Shape) -> None:
         assert seen, "the access log is empty"
         errors = [f"{line['request']} {line['status']}" for line in seen if line["status"] >= "500"]
         assert not errors, f"{errors[:10]}\n{server.tail()}"
+
+
+def test_instances_on_one_machine_claim_no_shared_control_socket(shape: Shape) -> None:
+    for server in shape.servers:
+        assert "Control socket listening" not in server.stderr_path.read_text(errors="replace")
 
 
 def test_both_schedulers_are_still_running(shape: Shape) -> None:
