@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import config
 from finder.catalog import CatalogCache
@@ -26,6 +27,7 @@ from finder.web import (
 from finder.web.account_pages import account
 from finder.web.admin_pages import admin
 from finder.web.api import api
+from finder.web.health import health
 from finder.web.pages import pages
 from finder.web.staff_pages import staff
 
@@ -72,6 +74,11 @@ def register_mail(app: Flask) -> None:
 
 def register_web(app: Flask) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if hops := app.config["PROXY_COUNT"]:
+        # The client's address (rate limits, audit log) and scheme as the proxies saw them;
+        # only the X-Forwarded-* entries the proxies themselves added are believed.
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
     # __Host- cookies are only accepted over HTTPS (or on localhost), bound to this host.
     secure = app.config["SESSION_COOKIE_SECURE"]
     app.config["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "finder_session"
@@ -84,7 +91,7 @@ def register_web(app: Flask) -> None:
     limits.init_app(app)
     # Importing these modules declares their operations on the API blueprint.
     assert api_auth.operations is booking_api.operations is referral_api.operations  # noqa: S101
-    for blueprint in (api, pages, account, admin, staff):
+    for blueprint in (api, pages, account, admin, staff, health):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now
     protection.check_requests(app)

@@ -101,6 +101,9 @@ def serve(host: str, port: int, workers: int) -> None:
         "--workers", str(workers),
         "--access-logfile", "-",
         "--access-logformat", GUNICORN_ACCESS_FORMAT,
+        # gunicorn's control socket has one path per user: instances would take it from
+        # each other, and nothing here uses it.
+        "--no-control-socket",
         "--preload",
         "finder.wsgi:app",
     ]  # fmt: skip

@@ -22,6 +22,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "CAR T center finder <no-reply@localhost>",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        # Keeps these counters apart from another deployment's in a shared store.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "",
+        # Reverse proxies in front that set X-Forwarded-For and -Proto; 0 trusts neither header.
+        "PROXY_COUNT": _count("PROXY_COUNT"),
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         # Links in messages point here, whatever Host a request came with.
         "PUBLIC_URL": _public_url(os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000"),
@@ -75,6 +79,18 @@ def _host_names(raw: str) -> list[str] | None:
     """Comma-separated host names; None when there are none."""
     names = [name.strip().lower() for name in raw.split(",") if name.strip()]
     return names or None
+
+
+def _count(name: str) -> int:
+    """A small whole number from the environment (0 when unset), or a clear error at start-up."""
+    raw = os.environ.get(name) or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 10:
+        raise ValueError(f"{name} must be a whole number from 0 to 10.")
+    return value
 
 
 def _instance_secret(instance: Path) -> str:

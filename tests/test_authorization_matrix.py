@@ -27,6 +27,7 @@ class Case:
 MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/"): Case("public", 200),
     ("GET", "/static/<path:filename>"): Case("public", 200),
+    ("GET", "/healthz"): Case("public", 200),
     ("GET", "/sign-in"): Case("public", 200),
     ("POST", "/sign-in"): Case("public", 401, form={"email": "x@example.org", "password": "x"}),
     ("POST", "/sign-out"): Case("public", 302),
