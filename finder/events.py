@@ -1,0 +1,49 @@
+"""What happened in one area that another area acts on, in the same transaction.
+
+A booking does not write reminders or referrals itself: its use cases publish these events on
+the unit of work, and the handlers that `finder.wiring` subscribes (the reminder outbox, the
+referral record) write their rows before the commit. So `booking`, `reminders` and `referrals`
+never import each other; only the wiring knows them all.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from finder.storage.models import BookingRow, ReferralRow
+
+
+@dataclass(frozen=True)
+class BookingMade:
+    """A consultation was booked (its confirmation and reminders are due; it joins a referral)."""
+
+    booking: BookingRow
+    timezone: str  # the center's
+    now: datetime
+
+
+@dataclass(frozen=True)
+class BookingMoved:
+    """A booking moved to another slot of its center."""
+
+    booking: BookingRow
+    timezone: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class BookingCancelled:
+    """A booking was cancelled before its time."""
+
+    booking: BookingRow
+    now: datetime
+
+
+@dataclass(frozen=True)
+class StageRecorded:
+    """A referral moved on (or an entry was put right) by someone other than its provider."""
+
+    referral: ReferralRow
+    stage: str
+    at: datetime
+    note: str
+    now: datetime
