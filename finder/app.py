@@ -6,7 +6,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from finder import config
+from finder import config, wiring
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
@@ -55,6 +55,7 @@ def register_storage(app: Flask) -> None:
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    app.extensions["finder.handlers"] = wiring.HANDLERS
     app.extensions["finder.catalog"] = CatalogCache(app.config["DATA_DIR"])
 
 

@@ -1,0 +1,28 @@
+"""The composition root: which area acts on which event, in the publisher's transaction.
+
+Only this module knows every area; the areas know `finder.events` and their own code.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from finder.audit import Origin
+from finder.storage.models import UserRow
+from finder.unit_of_work import Handler, UnitOfWork
+
+HANDLERS: Mapping[type, Sequence[Handler]] = {}
+
+
+def unit_of_work(
+    session: Session,
+    *,
+    now: datetime,
+    actor: UserRow | None = None,
+    origin: Origin | None = None,
+) -> UnitOfWork:
+    """A unit of work outside any request: the scheduler, the command line, the tests."""
+    return UnitOfWork(
+        session=session, now=now, actor=actor, origin=origin or Origin(), handlers=HANDLERS
+    )
