@@ -136,7 +136,7 @@ def test_a_referral_may_start_at_eligibility_under_another_rule(api):
          "patient.email"),
         ({"indication": "XYZ"}, 422, "invalid_referral", "indication"),
         ({"product": "nothing"}, 422, "invalid_referral", "product"),
-        ({"product": "yescarta", "indication": "MM"}, 422, "invalid_referral", "indication"),
+        ({"product": "yescarta", "indication": "MM"}, 422, "not_on_label", "product"),
         ({"product": "aucatzyl", "indication": "B-ALL"}, 422, "not_offered", "product"),
         ({"rule": "mars-2099"}, 422, "invalid_referral", "rule"),
         ({"home": "<script>"}, 422, "invalid_location", "home"),

@@ -82,7 +82,14 @@ def refer_directly(
         new = NewReferral(
             center_id=center_id, patient_name=name, patient_birth_date=date(1955, 1, 2)
         )
-        made = refer(session, new, provider_id=provider_id, today=day, now=datetime.now(UTC))
+        made = refer(
+            session,
+            new,
+            catalog=current_catalog(),
+            provider_id=provider_id,
+            today=day,
+            now=datetime.now(UTC),
+        )
         return made.id
 
 
