@@ -160,3 +160,22 @@ def test_the_audit_log_refuses_a_date_out_of_range_with_a_400(app, accounts, que
         response = admin.get(f"{path}?{query}")
         assert response.status_code == 400, path
         assert "between the years 2000 and 2999" in response.get_data(as_text=True)
+
+
+def test_a_stage_dated_before_2000_is_refused_by_the_api_and_the_page(app, accounts):
+    from tests.test_referral_api import create
+    from tests.test_referral_pages import field_error, post
+
+    callers = Callers(app, accounts)
+    made = create(callers)
+    path = f"/referrals/{made['id']}/correction"
+    api_answer = callers["provider_a"].post(
+        f"/referrals/{made['id']}/stage",
+        {"stage": "referral", "at": "0001-01-01", "correction": True, "note": "typo"},
+    )
+    assert api_answer.status_code == 422, api_answer.json
+    assert api_answer.json["fields"] == {"at": "must not be before 2000-01-01"}
+    provider = signed_in_client(app, accounts["provider_a"])
+    page = post(provider, path, {"stage": "referral", "at": "1999-12-31", "note": "typo"})
+    assert page.status_code == 400
+    assert field_error(page, "fix-at") == "Choose January 1, 2000 or later."

@@ -50,6 +50,7 @@ class AgeRange:
         return self.min_years <= years and (self.max_years is None or years <= self.max_years)
 
     def ages_text(self) -> str:
+        """The label's ages in words, for a refusal."""
         if self.max_years is None:
             return f"aged {self.min_years} or older"
         if self.min_years == 0:
