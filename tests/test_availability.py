@@ -9,13 +9,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from finder.domain.availability import (
+    ENDED,
+    STARTED_LONG_AGO,
+    TOO_FAR_AHEAD,
     Availability,
     Closure,
     InvalidAvailability,
     InvalidClosure,
     WeeklyHours,
     availability_json,
+    check_closure_dates,
     closure_json,
+    closure_window,
     parse_availability,
     parse_closure,
 )
@@ -310,6 +315,60 @@ def test_bad_closures_are_refused_naming_the_field(data, field, reason):
         parse_closure(data)
     assert reason in refused.value.fields[field]
     assert refused.value.code == "invalid_closure"
+
+
+def test_a_closure_reason_on_more_than_one_line_is_refused():
+    for reason in ("Team away\r\nBcc: x@example.org", "Team\u2028away", "Team\x07away"):
+        with pytest.raises(InvalidClosure) as refused:
+            parse_closure({"date": "2027-12-24", "reason": reason})
+        assert refused.value.fields == {"reason": "contains characters that are not allowed"}
+
+
+CLOSURE_TODAY = date(2027, 3, 15)
+
+
+def closure(start: date, end: date | None = None) -> Closure:
+    return Closure(start, end or start, "Works")
+
+
+def test_a_closure_wholly_in_the_past_is_refused_naming_today():
+    with pytest.raises(InvalidClosure) as refused:
+        check_closure_dates(
+            closure(date(1, 1, 1), date(1, 1, 2)), today=CLOSURE_TODAY, horizon_days=14
+        )
+    assert refused.value.fields == {"end": ENDED}
+    assert "2027-03-15" in refused.value.message
+    with pytest.raises(InvalidClosure):
+        check_closure_dates(closure(CLOSURE_TODAY - timedelta(days=1)), today=CLOSURE_TODAY,
+                            horizon_days=14)  # fmt: skip
+
+
+def test_a_closure_under_way_or_from_today_is_taken():
+    yesterday, today = CLOSURE_TODAY - timedelta(days=1), CLOSURE_TODAY
+    assert check_closure_dates(closure(yesterday, today), today=today, horizon_days=14)
+    assert check_closure_dates(closure(today), today=today, horizon_days=14)
+
+
+def test_a_closure_may_reach_two_years_beyond_the_booking_horizon_and_no_further():
+    first, last = closure_window(CLOSURE_TODAY, 60)
+    assert last == CLOSURE_TODAY + timedelta(days=60 + 730)
+    assert first == CLOSURE_TODAY - timedelta(days=366)
+    assert check_closure_dates(closure(last), today=CLOSURE_TODAY, horizon_days=60)
+    with pytest.raises(InvalidClosure) as refused:
+        check_closure_dates(closure(date(9999, 12, 31)), today=CLOSURE_TODAY, horizon_days=60)
+    assert refused.value.fields == {"start": TOO_FAR_AHEAD}
+    assert last.isoformat() in refused.value.message
+    with pytest.raises(InvalidClosure) as refused:
+        check_closure_dates(closure(last, date(9999, 12, 31)), today=CLOSURE_TODAY,
+                            horizon_days=60)  # fmt: skip
+    assert refused.value.fields == {"end": TOO_FAR_AHEAD}
+
+
+def test_a_closure_that_began_more_than_a_year_ago_is_refused():
+    with pytest.raises(InvalidClosure) as refused:
+        check_closure_dates(closure(date(1, 1, 1), CLOSURE_TODAY), today=CLOSURE_TODAY,
+                            horizon_days=14)  # fmt: skip
+    assert refused.value.fields == {"start": STARTED_LONG_AGO}
 
 
 # --- expansion in the center's zone ---------------------------------------------------------

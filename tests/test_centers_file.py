@@ -84,6 +84,10 @@ def test_every_shipped_center_names_its_source():
         ({"phone": "call us"}, "line 3: phone: write it as +1-NNN-NNN-NNNN"),
         ({"website": "http://example.org"}, "line 3: website: must start with https://"),
         ({"verified_on": "yesterday"}, "line 3: verified_on: not a date"),
+        # A quoted line break makes the row end on the file's next line, which is the one named.
+        ({"name": "Memorial\r\nBcc: x@example.org"}, "line 4: name: contains characters"),
+        ({"city": "New\u2028York"}, "line 3: city: contains characters"),
+        ({"street": "1275 York Ave\x07"}, "line 3: street: contains characters"),
     ],
 )
 def test_a_bad_field_is_named_with_its_line(tmp_path, changes, expected):

@@ -216,6 +216,22 @@ def test_a_move_dated_in_the_future_is_refused():
     assert refused.value.fields == {"at": "must not be in the future"}
 
 
+def test_a_stage_dated_before_2000_is_refused_as_a_slip_however_it_is_recorded():
+    with pytest.raises(InvalidStageChange) as refused:
+        move((), "referral", date(1, 1, 1))
+    assert refused.value.fields == {"at": "must not be before 2000-01-01"}
+    with pytest.raises(InvalidStageChange):
+        correct(reach("referral"), "eligibility", date(1999, 12, 31), entry=0)
+    fixed = correct(reach("referral"), "eligibility", date(2000, 1, 1), entry=0)
+    assert fixed[-1].at == date(2000, 1, 1)
+
+
+def test_a_note_with_a_unicode_line_separator_or_an_override_is_refused():
+    for note in ("seen\u2028well", "seen \u202ellew", "seen\x85well"):
+        with pytest.raises(InvalidStageChange):
+            move(reach("referral"), "consultation", TODAY, note=note)
+
+
 def test_a_move_dated_today_is_recorded():
     assert move(reach("referral"), "consultation", TODAY)[-1].at == TODAY
 

@@ -136,7 +136,7 @@ def test_a_referral_may_start_at_eligibility_under_another_rule(api):
          "patient.email"),
         ({"indication": "XYZ"}, 422, "invalid_referral", "indication"),
         ({"product": "nothing"}, 422, "invalid_referral", "product"),
-        ({"product": "yescarta", "indication": "MM"}, 422, "invalid_referral", "indication"),
+        ({"product": "yescarta", "indication": "MM"}, 422, "not_on_label", "product"),
         ({"product": "aucatzyl", "indication": "B-ALL"}, 422, "not_offered", "product"),
         ({"rule": "mars-2099"}, 422, "invalid_referral", "rule"),
         ({"home": "<script>"}, 422, "invalid_location", "home"),
@@ -515,6 +515,43 @@ def test_the_export_is_an_attachment_of_exactly_what_the_user_may_see(app, api, 
     assert exported(api["admin"].get("/referrals/export.csv?stage=infusion")) == []
     assert [a[0] for a in audit(app)].count("referral_exported") == 5
     assert app.test_client().get("/api/v1/referrals/export.csv").status_code == 401
+
+
+def _referred_long_ago(app: Flask, provider_id: int, name: str, center_id: str) -> int:
+    """A referral made 40 days ago at the center: its consultation is overdue."""
+    from finder.extensions import current_catalog
+    from finder.referrals.records import NewReferral, refer
+
+    with app.app_context(), db.transaction() as session:
+        new = NewReferral(
+            center_id=center_id, patient_name=name, patient_birth_date=date(1950, 1, 2)
+        )
+        made = refer(session, new, catalog=current_catalog(), provider_id=provider_id,
+                     today=today_at() - timedelta(days=40), now=datetime.now(UTC))  # fmt: skip
+        return made.id
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "", "stage=eligibility", f"center_id={CENTER_X}", f"center_id={CENTER_Y}",
+        f"stage=referral&center_id={CENTER_X}", "overdue=1", "overdue=0",
+        f"center_id={CENTER_Y}&overdue=1", f"center_id={CENTER_X}&overdue=1&stage=referral",
+    ],
+)  # fmt: skip
+def test_the_export_holds_exactly_the_referrals_the_list_shows_for_each_filter(
+    app, api, accounts, three, query
+):
+    _referred_long_ago(app, accounts["provider_a"].id, "Dee Late", CENTER_Y)
+    listed = ids(api["admin"].get(f"/referrals?{query}"))
+    rows = exported(api["admin"].get(f"/referrals/export.csv?{query}"))
+    assert sorted(int(row["referral_id"]) for row in rows) == listed
+    if "center_id" in query:
+        wanted = CENTER_X if CENTER_X in query else CENTER_Y
+        assert {row["center_id"] for row in rows} <= {wanted}
+    if "overdue=1" in query:
+        assert [row["patient_name"] for row in rows] in ([], ["Dee Late"])
+        assert all(row["overdue"] for row in rows)
 
 
 def test_the_export_quotes_formula_cells(api):

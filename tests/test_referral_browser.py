@@ -209,6 +209,7 @@ def _paths(live_app: Flask, provider: Account) -> dict[str, str]:
     from datetime import UTC, datetime, timedelta
     from zoneinfo import ZoneInfo
 
+    from finder.extensions import current_catalog
     from finder.geocoding import OfflineGeocoder
     from finder.referrals.records import NewReferral, refer
     from finder.storage import db
@@ -224,7 +225,14 @@ def _paths(live_app: Flask, provider: Account) -> dict[str, str]:
             indication="MM",
             product="carvykti",
         )
-        made = refer(session, new, provider_id=provider.id, today=today, now=moment)
+        made = refer(
+            session,
+            new,
+            catalog=current_catalog(),
+            provider_id=provider.id,
+            today=today,
+            now=moment,
+        )
         made.planned_infusion = today + timedelta(days=30)
         return {
             "provider-dashboard": "/referrals",

@@ -82,7 +82,14 @@ def refer_directly(
         new = NewReferral(
             center_id=center_id, patient_name=name, patient_birth_date=date(1955, 1, 2)
         )
-        made = refer(session, new, provider_id=provider_id, today=day, now=datetime.now(UTC))
+        made = refer(
+            session,
+            new,
+            catalog=current_catalog(),
+            provider_id=provider_id,
+            today=day,
+            now=datetime.now(UTC),
+        )
         return made.id
 
 
@@ -273,6 +280,30 @@ def test_the_csv_export_holds_only_the_rows_the_user_may_see(app, accounts, prov
     rows = list(csv.DictReader(io.StringIO(at_x.text)))
     assert {row["patient_name"] for row in rows} == {PATIENT, "'=HYPERLINK(evil)"}
     assert ("referrals_exported", "ok") in actions(app)
+
+
+def test_the_export_link_exports_exactly_the_rows_the_filtered_dashboard_shows(
+    app, accounts, provider
+):
+    mine = accounts["provider_a"].id
+    refer_directly(app, mine, PATIENT)
+    refer_directly(app, mine, OTHER, CENTER_Y)
+    refer_directly(app, mine, "Late Case", CENTER_Y, days_ago=40)
+    refer_directly(app, mine, "Early Case", CENTER_X, days_ago=40)
+    for query, names in (
+        ({"center": CENTER_Y}, {OTHER, "Late Case"}),
+        ({"center": CENTER_Y, "overdue": "1"}, {"Late Case"}),
+        ({"overdue": "1"}, {"Late Case", "Early Case"}),
+        ({"stage": "consultation"}, set()),
+        ({"center": CENTER_X, "stage": "referral"}, {PATIENT, "Early Case"}),
+    ):
+        page = provider.get("/referrals", query_string=query)
+        links = [url for url in urls(page) if url.startswith("/referrals.csv")]
+        assert len(links) == 1, links
+        answer = provider.get(unescape(links[0]))
+        exported = {row["patient_name"] for row in csv.DictReader(io.StringIO(answer.text))}
+        assert exported == names, query
+        assert all(name in text(page) for name in names)
 
 
 def test_the_export_link_carries_the_filters_but_never_the_name(app, accounts, provider):

@@ -109,7 +109,9 @@ def do_refer(
         center_id=center_id, patient_name=name, patient_birth_date=date(1970, 2, 3), **more
     )
     with db.transaction() as session:
-        return refer(session, new, provider_id=provider_id, today=on, now=NOW)
+        return refer(
+            session, new, catalog=current_catalog(), provider_id=provider_id, today=on, now=NOW
+        )
 
 
 def move(referral: ReferralRow, stage: str, by, at: date = TODAY, **more) -> ReferralRow:

@@ -188,6 +188,32 @@ def test_a_permanent_refusal_fails_at_once(mailing):
     }
 
 
+def test_an_address_stored_before_it_was_checked_fails_for_good_and_the_rest_go_out(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    other = book_wednesday(provider, hour=10)
+    with db.transaction() as session:  # rows written before addresses were checked
+        session.execute(
+            update(BookingRow).where(BookingRow.id == booking.id).values(patient_email="josé@x.org")
+        )
+        session.execute(
+            update(BookingRow)
+            .where(BookingRow.id == other.id)
+            .values(patient_email="ana@bücher.example")
+        )
+    drained = dispatcher(app, Clock()).drain()
+    assert (drained.sent, drained.failed) == (3, 1)
+    assert sorted(r[0] for r in smtp.recipients) == sorted(
+        [provider.email, provider.email, "ana@xn--bcher-kva.example"]
+    )
+    failed = [
+        r for r in reminders_of(db.session(), [booking.id])[booking.id] if r.status == "failed"
+    ]
+    assert [(r.recipient, r.detail) for r in failed] == [
+        ("patient", "the recipient's address cannot be written in a message")
+    ]
+
+
 def test_a_crashed_dispatchers_claim_is_taken_over_when_the_lease_runs_out(mailing):
     app, provider, _smtp = mailing
     book_wednesday(provider)

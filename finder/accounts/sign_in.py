@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from finder.accounts.passwords import hash_password, needs_rehash, verify_password
-from finder.accounts.users import find_user, normalize_email
+from finder.accounts.users import canonical_email, find_user
 from finder.domain.accounts import InvalidCredentials, SignInLocked, lock_after
 from finder.storage.models import SignInThrottleRow, UserRow
 
@@ -17,7 +17,7 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
     The throttle is keyed by the email, so an unknown email is locked exactly like a real
     one and the answers never tell whether an account exists.
     """
-    key = hashlib.sha256(normalize_email(email).encode()).hexdigest()
+    key = hashlib.sha256(canonical_email(email).encode()).hexdigest()
     throttle = session.get(SignInThrottleRow, key, with_for_update=True)
     if throttle and throttle.locked_until and now < throttle.locked_until:
         raise SignInLocked(throttle.locked_until - now)

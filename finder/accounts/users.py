@@ -1,6 +1,5 @@
 """Creating, assigning and deactivating accounts."""
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -9,11 +8,10 @@ from sqlalchemy.orm import Session
 
 from finder.accounts.credentials import revoke_all
 from finder.accounts.passwords import hash_password
-from finder.domain.accounts import ROLES, Role
+from finder.domain.accounts import ROLES, Role, check_account_text
+from finder.domain.contact import InvalidEmail, mail_address
 from finder.domain.errors import DomainError
 from finder.storage.models import CenterRow, UserCenterRow, UserRow
-
-EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 
 class AccountConflict(DomainError):
@@ -38,11 +36,17 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def canonical_email(email: str) -> str:
+    """One spelling per address (the stored one), so "bücher" and its punycode count as one."""
+    try:
+        return check_email(email)
+    except InvalidEmail:
+        return normalize_email(email)
+
+
 def check_email(email: str) -> str:
-    email = normalize_email(email)
-    if len(email) > 254 or not EMAIL.match(email):
-        raise DomainError("Enter a valid email address.", fields={"email": "invalid"})
-    return email
+    """The account's address as stored and mailed to: lowercase, the domain in IDNA form."""
+    return mail_address(normalize_email(email))
 
 
 def create_user(
@@ -60,7 +64,8 @@ def create_user(
     email = check_email(email)
     if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
         raise AccountConflict("An account with this email already exists.")
-    user = UserRow(email=email, role="", name=name.strip()[:200], active=True, created_at=now)
+    name = check_account_text(name, field="name")
+    user = UserRow(email=email, role="", name=name, active=True, created_at=now)
     _assign(session, user, role=role, practice=practice, centers=centers)
     if password is not None:
         user.password_hash = hash_password(password, email=email)
@@ -101,7 +106,7 @@ def _assign(
             f"Unknown center: {', '.join(unknown)}.", fields={"centers": "unknown center"}
         )
     user.role = role
-    user.practice = practice.strip()[:200] if role == Role.PROVIDER else ""
+    user.practice = check_account_text(practice, field="practice") if role == Role.PROVIDER else ""
     user.centers = [UserCenterRow(center_id=center_id) for center_id in wanted]
 
 
@@ -118,10 +123,11 @@ def set_active(
 
 
 def find_user(session: Session, email: str) -> UserRow | None:
-    email = normalize_email(email)
-    if len(email) > 254 or not EMAIL.match(email):
+    try:
+        address = check_email(email)
+    except InvalidEmail:
         return None  # no account has such an address; spares the database odd characters
-    return session.scalar(select(UserRow).where(UserRow.email == email))
+    return session.scalar(select(UserRow).where(UserRow.email == address))
 
 
 def user_count(session: Session) -> int:

@@ -41,6 +41,7 @@ from finder.domain.bookings import (
     SlotUnavailable,
     check_change,
     check_offered,
+    check_reason,
 )
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
@@ -120,7 +121,8 @@ def book(
     if slot is None:
         raise UnknownSlot()
     center = centers.get(slot.center_id)
-    check_offered(request, center, products)
+    today = now.astimezone(ZoneInfo(center.timezone)).date()
+    check_offered(request, center, products, today=today)
     _check_slot_bookable(session, center, slot, now)
     _take(session, slot.id)
     booking = BookingRow(
@@ -146,7 +148,6 @@ def book(
     session.add(booking)
     session.flush()
     outbox.on_booked(session, booking, timezone=center.timezone, now=now)
-    today = now.astimezone(ZoneInfo(center.timezone)).date()
     attach_booking(session, booking, today=today, now=now)
     if key_row is not None:
         key_row.booking_id = booking.id
@@ -266,7 +267,9 @@ def _move_status(
 
 
 def cancel(session: Session, booking: BookingRow, *, reason: str, now: datetime) -> BookingRow:
-    """Cancel a booked consultation before it starts; its place in the slot is freed."""
+    """Cancel a booked consultation before it starts; its place in the slot is freed. The
+    reason goes into the cancellation messages: one short line (InvalidBooking otherwise)."""
+    reason = check_reason(reason)
     check_change(booking.status, started=booking.slot.start_at <= now, to=CANCELLED)
     _move_status(session, booking, CANCELLED, reason, now)
     _release(session, booking.slot_id)

@@ -15,8 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from finder.domain.availability import Availability, Closure, parse_availability
-from finder.domain.bookings import BOOKED
+from finder.domain.availability import (
+    Availability,
+    Closure,
+    check_closure_dates,
+    parse_availability,
+)
+from finder.domain.bookings import BOOKED, check_reason
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.reminders import DEFAULT_HOURS_BEFORE
@@ -113,6 +118,14 @@ def save_availability(
 def add_closure(
     session: Session, center: Center, closure: Closure, *, now: datetime, by: int | None
 ) -> tuple[ClosureRow, Refresh]:
+    """Close the center on the closure's dates, which must lie between today at the center
+    and two years beyond its booking horizon (InvalidClosure otherwise)."""
+    calendar_row = session.get(CalendarRow, center.id)
+    check_closure_dates(
+        closure,
+        today=now.astimezone(ZoneInfo(center.timezone)).date(),
+        horizon_days=calendar_row.horizon_days if calendar_row is not None else 0,
+    )
     row = ClosureRow(
         center_id=center.id,
         start_date=closure.start,
@@ -139,6 +152,7 @@ def set_blocked(
     session: Session, center_id: str, slot_id: int, *, blocked: bool, reason: str
 ) -> SlotRow:
     """Block one slot (nobody can book it any more; its bookings stay) or open it again."""
+    reason = check_reason(reason)
     slot = session.get(SlotRow, slot_id)
     if slot is None or slot.center_id != center_id:
         raise UnknownReference("No such slot at this center.")

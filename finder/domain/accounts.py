@@ -6,6 +6,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import ClassVar
 
+from finder.domain.contact import NOT_ALLOWED, unsafe_text
 from finder.domain.errors import DomainError
 
 
@@ -17,6 +18,7 @@ class Role(StrEnum):
 
 ROLES = tuple(role.value for role in Role)
 
+MAX_ACCOUNT_TEXT = 200  # a user's name, a provider's practice
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
 
@@ -52,6 +54,28 @@ def check_password(password: str, *, email: str, common: Container[str]) -> None
     local_part = email.lower().partition("@")[0]
     if lowered in (email.lower(), local_part):
         raise WeakPassword("email")
+
+
+class InvalidAccountText(DomainError):
+    """A name or practice that cannot go into a page or a message as one line of text."""
+
+    code = "invalid_account"
+
+
+def check_account_text(value: str, *, field: str) -> str:
+    """A user's name or practice: one line of at most 200 printable characters, trimmed."""
+    text = value.strip()
+    if len(text) > MAX_ACCOUNT_TEXT:
+        raise InvalidAccountText(
+            f"Use at most {MAX_ACCOUNT_TEXT} characters for the {field}.",
+            fields={field: f"at most {MAX_ACCOUNT_TEXT} characters"},
+        )
+    if unsafe_text(text):
+        raise InvalidAccountText(
+            f"Write the {field} on one line, without control characters.",
+            fields={field: NOT_ALLOWED},
+        )
+    return text
 
 
 def lock_after(failures: int) -> timedelta:

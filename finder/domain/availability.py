@@ -4,10 +4,11 @@ the center's IANA zone, validated field by field."""
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from finder.domain.contact import NOT_ALLOWED, unsafe_text
 from finder.domain.errors import DomainError
 from finder.domain.reminders import InvalidReminderHours, check_reminder_hours
 
@@ -23,6 +24,13 @@ LIMITS = {
 AVAILABILITY_FIELDS = ("weekly", *LIMITS, "reminder_hours")
 HOURS_FIELDS = ("day", "start", "end")
 MAX_REASON_LENGTH = 200
+# Closures are entered from a year back (one already under way) to two years beyond the
+# booking horizon (holidays and works known ahead); anything further is a typing slip.
+CLOSURE_PAST = timedelta(days=366)
+CLOSURE_AHEAD = timedelta(days=730)
+ENDED = "must not end before today"
+STARTED_LONG_AGO = "must not start more than a year before today"
+TOO_FAR_AHEAD = "too far ahead"
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -157,9 +165,40 @@ def parse_closure(data: Mapping[str, Any]) -> Closure:
         problems["reason"] = "required"
     elif len(reason.strip()) > MAX_REASON_LENGTH:
         problems["reason"] = f"at most {MAX_REASON_LENGTH} characters"
+    elif unsafe_text(reason.strip()):
+        problems["reason"] = NOT_ALLOWED
     if problems or start is None or end is None or not isinstance(reason, str):
         raise InvalidClosure(_summary("closure", problems), fields=problems)
     return Closure(start=start, end=end, reason=reason.strip())
+
+
+def closure_window(today: date, horizon_days: int) -> tuple[date, date]:
+    """The first and last local dates a closure may cover, seen from the center's today."""
+    return today - CLOSURE_PAST, today + timedelta(days=horizon_days) + CLOSURE_AHEAD
+
+
+def check_closure_dates(closure: Closure, *, today: date, horizon_days: int) -> Closure:
+    """Refuse a closure wholly in the past, or reaching outside the closure window (the
+    center's local today, and its booking horizon: 0 days before hours are published)."""
+    first, last = closure_window(today, horizon_days)
+    if closure.end < today:
+        raise InvalidClosure(
+            f"A closure must not end before today ({today.isoformat()}, the center's date).",
+            fields={"end": ENDED},
+        )
+    if closure.start < first:
+        raise InvalidClosure(
+            f"A closure may start at most a year back, on {first.isoformat()} or later.",
+            fields={"start": STARTED_LONG_AGO},
+        )
+    if closure.end > last:
+        field = "start" if closure.start > last else "end"
+        raise InvalidClosure(
+            f"A closure may reach at most two years beyond the booking horizon, to "
+            f"{last.isoformat()}.",
+            fields={field: TOO_FAR_AHEAD},
+        )
+    return closure
 
 
 def closure_json(closure: Closure) -> dict[str, str]:

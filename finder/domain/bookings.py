@@ -8,6 +8,13 @@ from datetime import date
 from typing import Any
 
 from finder.domain.centers import Center
+from finder.domain.contact import (
+    NOT_ALLOWED,
+    InvalidEmail,
+    line_breaks_as_newlines,
+    mail_address,
+    unsafe_text,
+)
 from finder.domain.errors import DomainError
 from finder.domain.products import ProductCatalog
 from finder.domain.zones import valid_zone
@@ -24,9 +31,7 @@ MAX_NAME = 200
 MAX_NOTES = 2000
 MAX_REASON = 200
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{7,32}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -114,8 +119,11 @@ def parse_patient(data: Any, *, today: date, problems: dict[str, str]) -> Patien
     name = _text(data.get("name"), "patient.name", MAX_NAME, problems, required=True)
     birth = _birth_date(data.get("birth_date"), today, problems)
     email = _text(data.get("email"), "patient.email", 254, problems)
-    if email and not _EMAIL.match(email):
-        problems["patient.email"] = "not a valid email address"
+    if email and "patient.email" not in problems:
+        try:
+            email = mail_address(email)
+        except InvalidEmail as error:
+            problems["patient.email"] = error.reason
     phone = _text(data.get("phone"), "patient.phone", 32, problems)
     if phone and not _PHONE.match(phone):
         problems["patient.phone"] = "use digits, spaces and + ( ) - only, 7 to 32 characters"
@@ -159,9 +167,15 @@ def parse_booking_request(
     )
 
 
-def check_offered(request: BookingRequest, center: Center, products: ProductCatalog) -> None:
-    """Refuse a product or indication the center does not treat."""
+def check_offered(
+    request: BookingRequest, center: Center, products: ProductCatalog, *, today: date
+) -> None:
+    """Refuse a product or indication the center does not treat, or a product whose label
+    does not cover the indication or the patient's age today."""
     check_center_gives(center, products, product=request.product, indication=request.indication)
+    products.check_label(
+        request.product, request.indication, birth_date=request.patient.birth_date, on=today
+    )
 
 
 def check_center_gives(
@@ -217,13 +231,13 @@ def _text(
     if not isinstance(value, str):
         problems[name] = "must be text"
         return ""
-    text = value.strip()
+    text = (line_breaks_as_newlines(value) if multiline else value).strip()
     if required and not text:
         problems[name] = "required"
     elif len(text) > limit:
         problems[name] = f"at most {limit} characters"
-    elif _CONTROL.search(text) or (not multiline and ("\n" in text or "\r" in text)):
-        problems[name] = "contains characters that are not allowed"
+    elif unsafe_text(text, multiline=multiline):
+        problems[name] = NOT_ALLOWED
     return text
 
 

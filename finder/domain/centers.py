@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from finder.domain.contact import NOT_ALLOWED, unsafe_text
 from finder.domain.errors import InvalidCenterFile
 from finder.domain.products import POPULATIONS, ProductCatalog
 
@@ -34,6 +35,8 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ZIP = re.compile(r"^\d{5}$")
 _PHONE = re.compile(r"^\+1-\d{3}-\d{3}-\d{4}$")
 _LIST_SEPARATOR = ";"
+# Words that reach pages, calendar invites and the mail's subject and body.
+TEXT_FIELDS = ("name", "street", "city", "website", "source")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,9 @@ def _parse_row(
     for name in REQUIRED_FIELDS:
         if not value[name]:
             problems.append(f"{name}: required")
+    for name in TEXT_FIELDS:
+        if unsafe_text(value[name]):
+            problems.append(f"{name}: {NOT_ALLOWED} (a line break or a control character)")
     if value["id"] and not _ID.match(value["id"]):
         problems.append("id: use lowercase letters, digits and single hyphens")
     if value["state"] and value["state"] not in US_STATES:

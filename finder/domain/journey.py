@@ -16,11 +16,11 @@ The rule table (what `move_allowed` answers):
 - Nothing else: no move backwards, no move out of an exit. Those are corrections.
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from finder.domain.contact import NOT_ALLOWED, line_breaks_as_newlines, unsafe_text
 from finder.domain.errors import DomainError
 
 STAGES = (
@@ -65,7 +65,9 @@ REPEATS = frozenset(
 )
 EXITS_BEFORE_INFUSION = frozenset({"not_eligible", "declined"})
 MAX_NOTE = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # a note may hold tabs and line breaks
+# CAR T cells were first given in trials in the 2000s: an earlier stage date is a typing slip.
+EARLIEST_STAGE_DATE = date(2000, 1, 1)
+TOO_EARLY = f"must not be before {EARLIEST_STAGE_DATE.isoformat()}"
 
 
 class StageNotAllowed(DomainError):
@@ -293,6 +295,11 @@ def _check_stage(stage: str) -> None:
 
 
 def _check_date(at: date, *, after: date | None, today: date) -> None:
+    if at < EARLIEST_STAGE_DATE:
+        raise InvalidStageChange(
+            f"A stage date may not be before {EARLIEST_STAGE_DATE.isoformat()}.",
+            fields={"at": TOO_EARLY},
+        )
     if at > today:
         raise InvalidStageChange(
             "A stage can only be recorded once it has happened: the date is in the future.",
@@ -306,14 +313,14 @@ def _check_date(at: date, *, after: date | None, today: date) -> None:
 
 
 def _check_note(note: str, *, required: bool) -> str:
-    text = note.replace("\r\n", "\n").strip()
+    text = line_breaks_as_newlines(note).strip()
     problem = None
     if required and not text:
         problem = "required: say what was wrong"
     elif len(text) > MAX_NOTE:
         problem = f"at most {MAX_NOTE} characters"
-    elif _CONTROL.search(text):
-        problem = "contains characters that are not allowed"
+    elif unsafe_text(text, multiline=True):
+        problem = NOT_ALLOWED
     if problem:
         raise InvalidStageChange(f"Check the note ({problem}).", fields={"note": problem})
     return text

@@ -2,13 +2,32 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
-from finder.domain.errors import UnknownReference
+from finder.domain.errors import DomainError, UnknownReference
 
 Population = Literal["adult", "pediatric"]
 POPULATIONS: tuple[Population, ...] = ("adult", "pediatric")
 ADULT_AGE_YEARS = 18
+NOT_FOR_INDICATION = "not approved for this indication"
+NOT_AT_AGE = "not approved at the patient's age"
+
+
+class NotOnLabel(DomainError):
+    """A product whose label does not cover the indication, or the patient's age."""
+
+    code = "not_on_label"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, fields={"product": reason})
+        self.reason = reason
+
+
+def age_in_years(birth_date: date, on: date) -> int:
+    """Whole years of age on a date (someone born on 29 February has a birthday on 1 March)."""
+    before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
+    return on.year - birth_date.year - before_birthday
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,18 @@ class AgeRange:
         if population == "pediatric":
             return self.min_years < ADULT_AGE_YEARS
         return self.max_years is None or self.max_years >= ADULT_AGE_YEARS
+
+    def admits_age(self, years: int) -> bool:
+        """Whether someone of this age (in whole years) falls inside the label's ages."""
+        return self.min_years <= years and (self.max_years is None or years <= self.max_years)
+
+    def ages_text(self) -> str:
+        """The label's ages in words, for a refusal."""
+        if self.max_years is None:
+            return f"aged {self.min_years} or older"
+        if self.min_years == 0:
+            return f"up to {self.max_years} years of age"
+        return f"aged {self.min_years} to {self.max_years}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +116,26 @@ class ProductCatalog:
                 fields={"indication": "unknown indication"},
             )
         return code
+
+    def check_label(
+        self, product: str | None, indication: str, *, birth_date: date, on: date
+    ) -> None:
+        """Refuse a product whose label does not cover the indication (any of its indications
+        when none is given), or the patient's age on `on`; no product chosen passes."""
+        if product is None:
+            return
+        chosen = self.get(product)
+        ranges = [age for age in chosen.ages if not indication or age.indication == indication]
+        disease = self.indications.get(indication, indication)
+        if not ranges:
+            raise NotOnLabel(f"{chosen.name} is not approved for {disease}.", NOT_FOR_INDICATION)
+        years = age_in_years(birth_date, on)
+        if not any(age.admits_age(years) for age in ranges):
+            ages = " or ".join(sorted({age.ages_text() for age in ranges}))
+            what = f" for {disease}" if indication else ""
+            raise NotOnLabel(
+                f"{chosen.name} is approved{what} only for patients {ages}.", NOT_AT_AGE
+            )
 
     def eligible(
         self, product: str | None, indication: str | None, population: Population | None

@@ -8,6 +8,8 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from finder.domain.contact import InvalidEmail, mail_address
+
 MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 
 
@@ -38,12 +40,27 @@ class Mail:
             raise ValueError("A Message-ID has the form <unique-part@domain>.")
 
 
+class UnusableMail(ValueError):
+    """A message that cannot be written as mail servers read it: an address that is not one
+    plain ASCII address, or a header with a line break. Sending it again would not help."""
+
+
 def build_message(mail: Mail, *, sender: str) -> EmailMessage:
-    """The MIME message: text and HTML as alternatives, attachments alongside them."""
+    """The MIME message: text and HTML as alternatives, attachments alongside them.
+
+    The recipient goes in as one ASCII address (an internationalised domain as punycode); an
+    address that cannot, or a header with a line break, is UnusableMail, never quoted."""
+    try:
+        to = mail_address(mail.to)
+    except InvalidEmail:
+        raise UnusableMail("the recipient's address cannot be written in a message") from None
     message = EmailMessage(policy=default_policy)
-    message["From"] = sender
-    message["To"] = mail.to
-    message["Subject"] = mail.subject
+    try:
+        message["From"] = sender
+        message["To"] = to
+        message["Subject"] = mail.subject
+    except ValueError:  # a line break: it would start a header of its own
+        raise UnusableMail("a header of the message holds a line break") from None
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = mail.message_id or make_msgid(domain=_domain_of(sender))
     message.set_content(mail.text)

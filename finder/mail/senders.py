@@ -9,6 +9,7 @@ import secrets
 import smtplib
 import socket
 import ssl
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Literal, Protocol, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from finder.mail.message import Mail, build_message
+from finder.mail.message import Mail, UnusableMail, build_message
 
 log = logging.getLogger("finder.mail")
 
@@ -114,7 +115,7 @@ class SmtpSender:
 
     def send(self, mail: Mail) -> str:
         """Connect, log in when credentials are set, send, quit."""
-        message = build_message(mail, sender=self.from_address)
+        message = _message(mail, self.from_address)
         try:
             self._deliver(message)
         except (smtplib.SMTPException, OSError) as error:
@@ -163,20 +164,50 @@ class LogSender:
 
     def send(self, mail: Mail) -> str:
         """Save the message, readable by this user only, and log where without what it says."""
-        message = build_message(mail, sender=self.from_address)
+        message = _message(mail, self.from_address)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         path = self.mail_dir / f"{stamp}-{secrets.token_hex(4)}.eml"
         try:
             self.mail_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(message.as_bytes())
+            _write_whole(path, message.as_bytes())
         except OSError as error:
             raise MailNotSent(
                 f"could not write to the mail folder ({error.strerror})", temporary=True
             ) from error
         log.info("Saved an outgoing message to %s", path)
         return str(message["Message-ID"])
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write the file whole or not at all: into a hidden temporary file of the same folder
+    (mode 0600, not named .eml), synced to disk, then renamed into place; removed on failure."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    # The rename is on disk once the folder is synced; the message itself already is.
+    with contextlib.suppress(OSError):
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _message(mail: Mail, sender: str) -> EmailMessage:
+    """The MIME message, or a permanent MailNotSent for one no server would take as written."""
+    try:
+        return build_message(mail, sender=sender)
+    except UnusableMail as error:
+        reason = str(error)
+    raise MailNotSent(reason, temporary=False)  # outside the handler: nothing chained
 
 
 SENDERS: dict[str, type[Sender]] = {"smtp": SmtpSender, "log": LogSender}

@@ -11,9 +11,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from finder.catalog import Catalog
 from finder.domain.accounts import Actor
+from finder.domain.bookings import check_center_gives
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import StageChange, journey, record_correction, record_move
+from finder.domain.products import ProductCatalog
 from finder.domain.reminders import PROVIDER
 from finder.domain.stay_plan import check_planned_infusion
 from finder.geocoding import Place
@@ -80,10 +83,23 @@ def history(referral: ReferralRow) -> list[StageChange]:
 
 
 def refer(
-    session: Session, new: NewReferral, *, provider_id: int, today: date, now: datetime
+    session: Session,
+    new: NewReferral,
+    *,
+    catalog: Catalog,
+    provider_id: int,
+    today: date,
+    now: datetime,
 ) -> ReferralRow:
     """A referral at its first stage (referral, or eligibility when still being assessed);
-    ReferralExists when the patient already has an open one here (most likely a retry)."""
+    refused for a product or indication the center does not give, or a product whose label
+    does not cover the indication or the patient's age; ReferralExists when the patient
+    already has an open one here (most likely a retry)."""
+    center = catalog.centers.get(new.center_id)
+    check_center_gives(center, catalog.products, product=new.product, indication=new.indication)
+    catalog.products.check_label(
+        new.product, new.indication, birth_date=new.patient_birth_date, on=today
+    )
     found = open_referral(
         session,
         provider_id=provider_id,
@@ -139,12 +155,14 @@ def change_plan(
     session: Session,
     referral: ReferralRow,
     *,
+    products: ProductCatalog,
     today: date,
     now: datetime,
     planned_infusion: date | Unchanged | None = UNCHANGED,
     home: Place | Unchanged | None = UNCHANGED,
 ) -> ReferralRow:
-    """Set or clear the planned infusion date and the home; a closed referral keeps its plan."""
+    """Set or clear the planned infusion date and the home; a closed referral keeps its plan,
+    and an infusion is planned only on a day the product's label covers the patient's age."""
     past = history(referral)
     if journey(past).closed:
         raise ReferralClosed(
@@ -152,11 +170,16 @@ def change_plan(
         )
     if not isinstance(planned_infusion, Unchanged):
         referred = past[0].at if past else today
-        referral.planned_infusion = (
-            None
-            if planned_infusion is None
-            else check_planned_infusion(planned_infusion, referred=referred, today=today)
-        )
+        if planned_infusion is not None:
+            check_planned_infusion(planned_infusion, referred=referred, today=today)
+            known = referral.product if referral.product in products.ids else None
+            products.check_label(
+                known,
+                referral.indication,
+                birth_date=referral.patient_birth_date,
+                on=planned_infusion,
+            )
+        referral.planned_infusion = planned_infusion
     if not isinstance(home, Unchanged):
         set_home(referral, home)
     referral.updated_at = now

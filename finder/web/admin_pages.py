@@ -20,7 +20,8 @@ from sqlalchemy import select
 from finder import audit
 from finder.accounts import links
 from finder.accounts.users import SelfLockout, all_users, assign, create_user, set_active
-from finder.domain.accounts import ROLES
+from finder.domain.accounts import MAX_ACCOUNT_TEXT, ROLES, InvalidAccountText
+from finder.domain.contact import NON_ASCII_EMAIL, NOT_ALLOWED, InvalidEmail
 from finder.domain.errors import DomainError
 from finder.storage import db
 from finder.storage.models import CenterRow, UserRow
@@ -30,6 +31,7 @@ from finder.web.auth import now, record_event, signed_in_user
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 100
+FIRST_AUDIT_YEAR, LAST_AUDIT_YEAR = 2000, 2999
 
 
 def _centers() -> list[CenterRow]:
@@ -73,7 +75,8 @@ def invite() -> Response | tuple[str, int]:
     except DomainError as error:
         current.rollback()
         values = {**form.to_dict(), "centers": form.getlist("centers")}
-        return _users_page(values, error.message, 409 if error.code == "account_exists" else 400)
+        status = 409 if error.code == "account_exists" else 400
+        return _users_page(values, _refusal(error), status)
     _audit("user_created", user)
     sent = send_link(user.email, purpose=links.INVITE)
     current.commit()
@@ -169,6 +172,20 @@ def _refusal(error: DomainError) -> str:
         if error.change == "role":
             return gettext("You cannot change your own role.")
         return gettext("You cannot deactivate your own account.")
+    if isinstance(error, InvalidEmail):
+        if error.reason == NON_ASCII_EMAIL:
+            return gettext(
+                "Use an address with only ASCII letters, digits and . _ + - before the @: most "
+                "mail servers cannot deliver to other addresses."
+            )
+        return gettext("Enter a valid email address.")
+    if isinstance(error, InvalidAccountText):
+        field, reason = next(iter(error.fields.items()))
+        if reason == NOT_ALLOWED:
+            if field == "name":
+                return gettext("Write the name on one line, without control characters.")
+            return gettext("Write the practice on one line, without control characters.")
+        return gettext("Use at most %(num)d characters.", num=MAX_ACCOUNT_TEXT)
     return error.message
 
 
@@ -190,12 +207,22 @@ def _audit_filter() -> audit.AuditFilter:
 
 
 def _day(text: str | None, *, next_day: bool = False) -> datetime | None:
+    """A filter's date; the log holds no event before 2000 or after 2999."""
     if not text:
         return None
     try:
         day = datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(), UTC)
     except ValueError:
-        abort(400, description="Dates are written YYYY-MM-DD.")
+        day = None
+    if day is None or not FIRST_AUDIT_YEAR <= day.year <= LAST_AUDIT_YEAR:
+        abort(
+            400,
+            description=gettext(
+                "Dates are written YYYY-MM-DD, between the years %(first)d and %(last)d.",
+                first=FIRST_AUDIT_YEAR,
+                last=LAST_AUDIT_YEAR,
+            ),
+        )
     return day + timedelta(days=1) if next_day else day
 
 

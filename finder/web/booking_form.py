@@ -13,7 +13,9 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from finder.domain.bookings import InvalidBooking
+from finder.domain.contact import NON_ASCII_EMAIL, NOT_ALLOWED
 from finder.domain.errors import DomainError
+from finder.domain.products import NOT_AT_AGE, NOT_FOR_INDICATION, NotOnLabel
 from finder.domain.slots import BeyondHorizon, CenterClosed, InsideMinimumNotice, SlotInPast
 from finder.web.local_times import zone_names
 
@@ -92,7 +94,7 @@ def _message(name: str, reason: str) -> str:
         return _required()[name]
     if limit := _LIMIT.fullmatch(reason):
         return gettext("Use at most %(num)d characters.", num=int(limit.group(1)))
-    if reason == "contains characters that are not allowed":
+    if reason == NOT_ALLOWED:
         if name == "notes":
             return gettext("Remove the special characters.")
         return gettext("Use one line of plain text.")
@@ -122,6 +124,14 @@ def _reasons() -> dict[tuple[str, str], str]:
         ),
         ("indication", "not offered"): gettext("This center does not list this disease."),
         ("product", "not offered"): gettext("This center is not authorized to give this product."),
+        ("product", NOT_FOR_INDICATION): gettext("This product is not approved for this disease."),
+        ("product", NOT_AT_AGE): gettext(
+            "This product is not approved for this disease at the patient's age."
+        ),
+        ("patient_email", NON_ASCII_EMAIL): gettext(
+            "Use an address with only ASCII letters, digits and . _ + - before the @: most "
+            "mail servers cannot deliver to other addresses."
+        ),
         ("slot_id", "no such slot"): gettext("That time is no longer offered. Pick another slot."),
     }
 
@@ -147,7 +157,7 @@ def _fallback() -> dict[str, str]:
 def refusal_status(error: DomainError) -> int:
     """A page's status for a refused booking or change: 400 for fields to correct, 409 for a
     slot or booking that changed meanwhile, 422 for a choice that cannot be had."""
-    if isinstance(error, InvalidBooking):
+    if isinstance(error, InvalidBooking | NotOnLabel):
         return 400
     return 409 if error.code in CONFLICTS else 422
 

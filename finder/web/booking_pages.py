@@ -21,6 +21,7 @@ from finder.domain.bookings import (
 )
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.products import NotOnLabel
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import SlotRow
@@ -249,7 +250,7 @@ def _refused(
             "This form was already used for another booking. Check My bookings before "
             "booking again with the form below."
         )
-    elif isinstance(error, ProductNotOffered):
+    elif isinstance(error, ProductNotOffered | NotOnLabel):
         message = gettext("The consultation was not booked: %(reason)s", reason=_first(errors))
     else:
         errors = {"slot_id": errors.get("slot_id") or slot_refusal(error)}

@@ -32,6 +32,7 @@ STATUS_BY_CODE = {
     "reminder_not_resendable": 409,  # still pending, cancelled, or the booking moved on
     "unknown_slot": 422,
     "not_offered": 422,
+    "not_on_label": 422,  # a product whose label does not cover the indication or the age
     "slot_of_another_center": 422,
     "idempotency_key_reused": 422,
     "no_calendar": 404,

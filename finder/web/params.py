@@ -19,6 +19,8 @@ class Unusable(ValueError):
 
 _DATE_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$"
 _DATE = re.compile(_DATE_PATTERN)
+# Dates any question of this service can be about; further out, date arithmetic overflows.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,12 @@ def _convert(param: Param, text: str) -> Any:
         if not _DATE.fullmatch(text):
             raise ValueError("must be a date YYYY-MM-DD")
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise Unusable("no such day in the calendar") from None
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise Unusable(f"must be between {FIRST_DATE} and {LAST_DATE}")
+        return day
     expected = f"must be {'a whole number' if param.kind == 'integer' else 'a number'}"
     # int() and float() also read `1_0` and non-ASCII digits such as `٥`: not numbers here.
     if not text.isascii() or "_" in text:

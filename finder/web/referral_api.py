@@ -18,7 +18,7 @@ from flask import Response, jsonify, request
 from finder.booking.views import local_iso
 from finder.catalog import Catalog
 from finder.domain.accounts import Actor
-from finder.domain.bookings import check_center_gives, parse_patient
+from finder.domain.bookings import parse_patient
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import EXITS, STAGES, InvalidStageChange, journey
 from finder.domain.journey_flags import days_in_stage, overdue
@@ -309,7 +309,9 @@ def create_referral() -> tuple[Response, int]:
     session = db.session()
     actor = _actor()
     new, today = _new_referral(body, catalog, moment)
-    referral = refer(session, new, provider_id=actor.user_id, today=today, now=moment)
+    referral = refer(
+        session, new, catalog=catalog, provider_id=actor.user_id, today=today, now=moment
+    )
     _audit("referral_created", referral)
     session.commit()
     return jsonify(_answer(referral, catalog, moment)), 201
@@ -334,15 +336,12 @@ def _new_referral(
     product = body.get("product") or None
     if product is not None and product not in products.ids:
         problems["product"] = "unknown product"
-    elif product is not None and indication and indication not in products.get(product).indications:
-        problems["indication"] = "not an indication of this product"
     rule = body.get("rule") or catalog.rules.default_id
     if rule not in catalog.rules.ids:
         problems["rule"] = "unknown rule set"
     if problems or patient is None or center is None:
         listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(problems.items()))
         raise InvalidReferral(f"Check the referral ({listed}).", fields=problems)
-    check_center_gives(center, products, product=product, indication=indication)
     new = NewReferral(
         center_id=center.id,
         patient_name=patient.name,
@@ -451,7 +450,7 @@ def change_plan(referral_id: int) -> Response:
     if "home" in body:
         changes["home"] = _locate(body["home"])
     today = _local_today(_center_facts(referral.center_id, catalog)[1], moment)
-    save_plan(session, referral, today=today, now=moment, **changes)
+    save_plan(session, referral, products=catalog.products, today=today, now=moment, **changes)
     _audit("referral_plan_changed", referral)
     session.commit()
     return jsonify(_answer(referral, catalog, moment))

@@ -16,9 +16,18 @@ from flask_babel import format_date, gettext, ngettext
 from finder.catalog import Catalog
 from finder.domain.bookings import parse_patient
 from finder.domain.centers import Center
+from finder.domain.contact import line_breaks_as_newlines, unsafe_text
 from finder.domain.errors import DomainError, UnknownReference
-from finder.domain.journey import EXITS, MAX_NOTE, STAGES, START_STAGES
+from finder.domain.journey import (
+    EARLIEST_STAGE_DATE,
+    EXITS,
+    MAX_NOTE,
+    STAGES,
+    START_STAGES,
+    TOO_EARLY,
+)
 from finder.domain.journey_flags import OverdueFlag
+from finder.domain.products import NOT_AT_AGE, NotOnLabel
 from finder.geocoding import AmbiguousPlace, Geocoder, GeocodingError, Place
 from finder.referrals.records import NewReferral
 from finder.referrals.views import ReferralPlan
@@ -31,7 +40,6 @@ NEW_FIELDS = (
 )  # fmt: skip
 MAX_HOME = 200
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _AFTER = re.compile(r"must be on or after (\d{4}-\d{2}-\d{2})")
 CANDIDATES_SHOWN = 5
 
@@ -158,7 +166,14 @@ def parse_new_referral(
     )
     errors.update(field_messages(DomainError("", fields=problems)))
     indication = _indication(values["indication"], center, catalog, errors)
-    product = _product(values["product"], indication, center, catalog, errors)
+    product = _product(values["product"], center, catalog, errors)
+    if patient is not None and product is not None and not {"product", "indication"} & {*errors}:
+        try:
+            catalog.products.check_label(
+                product, indication, birth_date=patient.birth_date, on=today
+            )
+        except NotOnLabel as error:
+            errors["product"] = label_problem(error)
     rule = values["rule"] or catalog.rules.default_id
     if rule not in catalog.rules.ids:
         errors["rule"] = gettext("Choose a rule from the list.")
@@ -207,11 +222,7 @@ def _indication(code: str, center: Center | None, catalog: Catalog, errors: dict
 
 
 def _product(
-    product_id: str,
-    indication: str,
-    center: Center | None,
-    catalog: Catalog,
-    errors: dict[str, str],
+    product_id: str, center: Center | None, catalog: Catalog, errors: dict[str, str]
 ) -> str | None:
     if not product_id:
         return None
@@ -219,19 +230,24 @@ def _product(
         errors["product"] = gettext("Choose a product from the list, or none.")
     elif center is not None and product_id not in center.products:
         errors["product"] = gettext("This center is not authorized to give this product.")
-    elif indication and indication not in catalog.products.get(product_id).indications:
-        errors["product"] = gettext("This product is not approved for this disease.")
     return product_id
+
+
+def label_problem(error: NotOnLabel) -> str:
+    """Why the product's label does not fit, in the page's words."""
+    if error.reason == NOT_AT_AGE:
+        return gettext("This product is not approved for this disease at the patient's age.")
+    return gettext("This product is not approved for this disease.")
 
 
 def check_note(text: str, *, required: bool, errors: dict[str, str], name: str) -> str:
     """The note as the journey takes it; a problem goes beside the field `name`."""
-    note = text.replace("\r\n", "\n").strip()
+    note = line_breaks_as_newlines(text).strip()
     if required and not note:
         errors[name] = gettext("Say what was wrong.")
     elif len(note) > MAX_NOTE:
         errors[name] = gettext("Use at most %(num)d characters.", num=MAX_NOTE)
-    elif _CONTROL.search(note):
+    elif unsafe_text(note, multiline=True):
         errors[name] = gettext("Remove the special characters.")
     return note
 
@@ -284,6 +300,8 @@ def stage_problem(name: str, reason: str) -> str:
             return gettext(
                 "A stage can only be recorded once it has happened: choose an earlier date."
             )
+        if reason == TOO_EARLY:
+            return gettext("Choose %(day)s or later.", day=format_date(EARLIEST_STAGE_DATE, "long"))
         if match := _AFTER.fullmatch(reason):
             day = date.fromisoformat(match[1])
             return gettext(

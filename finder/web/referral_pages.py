@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from finder.domain.accounts import Role
 from finder.domain.errors import DomainError
 from finder.domain.journey import LABELS
+from finder.domain.products import NotOnLabel
 from finder.extensions import current_catalog, current_geocoder
 from finder.referrals import views
 from finder.referrals.records import ReferralExists, refer, visible_referrals
@@ -30,6 +31,7 @@ from finder.web.local_times import zone_names
 from finder.web.referral_forms import (
     NEW_FIELDS,
     entered,
+    label_problem,
     page_words,
     parse_new_referral,
     stage_problem,
@@ -258,11 +260,19 @@ def create() -> BaseResponse | tuple[str, int]:
     session = db.session()
     try:
         made = refer(
-            session, form.referral, provider_id=signed_in_actor().user_id, today=today, now=now()
+            session,
+            form.referral,
+            catalog=current_catalog(),
+            provider_id=signed_in_actor().user_id,
+            today=today,
+            now=now(),
         )
     except ReferralExists as error:  # the same patient, already referred here and still open
         session.rollback()
         return _new_page(values, {"patient_name": error.message}, 409)
+    except NotOnLabel as error:
+        session.rollback()
+        return _new_page(values, {"product": label_problem(error)}, 400)
     except DomainError as error:
         session.rollback()
         errors = {name: stage_problem(name, reason) for name, reason in error.fields.items()}

@@ -17,6 +17,7 @@ from finder.domain.accounts import Actor, Role
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import InvalidStageChange, StageNotAllowed, journey, move_allowed
 from finder.domain.journey_flags import days_in_stage, overdue
+from finder.domain.products import NotOnLabel
 from finder.domain.stay_plan import InvalidPlan
 from finder.extensions import current_catalog, current_geocoder
 from finder.referrals import views
@@ -170,9 +171,18 @@ def save_plan(referral_id: int) -> Response | tuple[str, int]:
     changes: dict[str, Any] = {"home": home} if home_changed else {}
     try:
         change_plan(
-            db.session(), found, today=center_today(found.center_id), now=now(),
-            planned_infusion=planned, **changes,
+            db.session(), found, products=current_catalog().products,
+            today=center_today(found.center_id), now=now(), planned_infusion=planned, **changes,
         )  # fmt: skip
+    except NotOnLabel:
+        db.session().rollback()
+        errors["plan-infusion"] = gettext(
+            "On this date the patient's age is outside the product's label for this disease."
+        )
+        message = gettext("The plan was not saved. Check the fields marked below.")
+        return _timeline_page(
+            found, errors=errors, values=values, alert=("plan", message), status=400
+        )
     except InvalidPlan:
         db.session().rollback()
         errors["plan-infusion"] = planned_date_hint()

@@ -29,8 +29,11 @@ from finder.booking.bookings import (
 )
 from finder.domain.availability import (
     DAYS,
+    ENDED,
     LIMITS,
     MAX_REASON_LENGTH,
+    STARTED_LONG_AGO,
+    TOO_FAR_AHEAD,
     Availability,
     InvalidAvailability,
     InvalidClosure,
@@ -311,6 +314,14 @@ def problem_words(name: str, reason: str) -> str:
         return gettext("Enter a time such as 09:00.")
     if reason == "must not be before start":
         return gettext("The last day must not be before the first day.")
+    if reason == ENDED:
+        return gettext("This date has passed: a closure must not end before today.")
+    if reason == STARTED_LONG_AGO:
+        return gettext("A closure may start at most a year before today.")
+    if reason == TOO_FAR_AHEAD:
+        return gettext(
+            "Too far ahead: closures can be entered up to two years beyond the booking horizon."
+        )
     if name == "reason" and reason == "required":
         return gettext("Enter a reason.")
     if name == "reason":
@@ -537,16 +548,19 @@ def add_closure(center_id: str) -> Response | tuple[str, int]:
         entered.update(start=values["start"], end=values["end"])
     else:
         entered["date"] = values["start"]
+    session, at = db.session(), now()
     try:
         closure = parse_closure(entered)
+        row, _ = calendar.add_closure(session, found, closure, now=at, by=_me().id)
     except InvalidClosure as error:
+        session.rollback()
+        # A single date is entered in the first field: every problem with it goes there.
+        one_day = "date" in entered
         errors = {
-            "start" if name == "date" else name: problem_words(name, reason)
+            "start" if one_day and name != "reason" else name: problem_words(name, reason)
             for name, reason in error.fields.items()
         }
         return _closures_page(found, values, errors, 400)
-    session, at = db.session(), now()
-    row, _ = calendar.add_closure(session, found, closure, now=at, by=_me().id)
     record_event(
         "calendar_closure_added", target_type="closure", target_id=row.id, center_id=center_id
     )
