@@ -17,8 +17,10 @@ from finder.web import (
     booking_api,
     errors,
     i18n,
+    ids,
     limits,
     protection,
+    reading,
     referral_api,
     request_log,
 )
@@ -70,10 +72,12 @@ def register_mail(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
+    reading.init_app(app)  # first: it replaces app.json
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # __Host- cookies are only accepted over HTTPS (or on localhost), bound to this host.
     secure = app.config["SESSION_COOKIE_SECURE"]
     app.config["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "finder_session"
+    ids.init_app(app)  # before the blueprints: their <int:…> rules use it
     errors.register(app)
     request_log.register(app)
     i18n.init_app(app)

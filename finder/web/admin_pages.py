@@ -21,12 +21,15 @@ from finder import audit
 from finder.accounts import links
 from finder.accounts.users import SelfLockout, all_users, assign, create_user, set_active
 from finder.domain.accounts import ROLES
+from finder.domain.days import FIRST_DAY, LAST_DAY
 from finder.domain.errors import DomainError
 from finder.storage import db
 from finder.storage.models import CenterRow, UserRow
 from finder.web.access import ADMIN, allow
 from finder.web.account_pages import send_link
 from finder.web.auth import now, record_event, signed_in_user
+from finder.web.ids import record_id
+from finder.web.params import calendar_day, page_number
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 100
@@ -178,10 +181,9 @@ def _audit(action: str, target: UserRow) -> None:
 
 def _audit_filter() -> audit.AuditFilter:
     args = request.args
-    actor = args.get("actor", "").strip()
     return audit.AuditFilter(
         action=args.get("action", "").strip()[:40] or None,
-        actor_id=int(actor) if actor.isdigit() else None,
+        actor_id=_actor_id(args.get("actor", "").strip()),
         target_type=args.get("target_type", "").strip()[:24] or None,
         target_id=args.get("target_id", "").strip()[:80] or None,
         since=_day(args.get("since")),
@@ -189,13 +191,30 @@ def _audit_filter() -> audit.AuditFilter:
     )
 
 
+def _actor_id(text: str) -> int | None:
+    """The user number filtered on; text that is no number filters nothing, as it always has."""
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = record_id(text)
+    if number is None:
+        abort(400, description=gettext("No user has this number."))
+    return number
+
+
 def _day(text: str | None, *, next_day: bool = False) -> datetime | None:
     if not text:
         return None
     try:
-        day = datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(), UTC)
-    except ValueError:
-        abort(400, description="Dates are written YYYY-MM-DD.")
+        day = datetime.combine(calendar_day(text), time(), UTC)
+    except ValueError:  # malformed, no such day, or beyond the days any request may name
+        abort(
+            400,
+            description=gettext(
+                "Dates are written YYYY-MM-DD, from %(first)s to %(last)s.",
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            ),
+        )
     return day + timedelta(days=1) if next_day else day
 
 
@@ -203,7 +222,9 @@ def _day(text: str | None, *, next_day: bool = False) -> datetime | None:
 @allow(ADMIN)
 def audit_log() -> str:
     criteria = _audit_filter()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
+    if page is None:
+        abort(400, description=gettext("No such page."))
     events = audit.events(
         db.session(), criteria, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE
     )
