@@ -19,8 +19,10 @@ from finder.web import (
     errors,
     hosts,
     i18n,
+    ids,
     limits,
     protection,
+    reading,
     referral_api,
     request_log,
 )
@@ -74,6 +76,7 @@ def register_mail(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
+    reading.init_app(app)  # first: it replaces app.json
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if hops := app.config["PROXY_COUNT"]:
         # The client's address (rate limits, audit log) and scheme as the proxies saw them;
@@ -83,6 +86,7 @@ def register_web(app: Flask) -> None:
     # __Host- cookies are only accepted over HTTPS (or on localhost), bound to this host.
     secure = app.config["SESSION_COOKIE_SECURE"]
     app.config["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "finder_session"
+    ids.init_app(app)  # before the blueprints: their <int:…> rules use it
     errors.register(app)
     hosts.init_app(app)  # before every other hook
     request_log.register(app)

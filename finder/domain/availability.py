@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from finder.domain.contact import NOT_ALLOWED, unsafe_text
+from finder.domain.days import OUT_OF_RANGE, in_range
 from finder.domain.errors import DomainError
 from finder.domain.reminders import InvalidReminderHours, check_reminder_hours
 
@@ -297,7 +298,11 @@ def _date(data: Mapping[str, Any], name: str, problems: dict[str, str]) -> date 
         return None
     try:
         if isinstance(value, str) and _DATE.fullmatch(value):
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            if in_range(day):
+                return day
+            problems[name] = f"must be a date YYYY-MM-DD {OUT_OF_RANGE.removeprefix('must be ')}"
+            return None
     except ValueError:
         pass
     problems[name] = "must be a date YYYY-MM-DD"

@@ -28,6 +28,8 @@ from finder.storage.models import CenterRow, UserRow
 from finder.web.access import ADMIN, allow
 from finder.web.account_pages import send_link
 from finder.web.auth import now, record_event, signed_in_user
+from finder.web.ids import record_id
+from finder.web.params import page_number
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 100
@@ -195,15 +197,24 @@ def _audit(action: str, target: UserRow) -> None:
 
 def _audit_filter() -> audit.AuditFilter:
     args = request.args
-    actor = args.get("actor", "").strip()
     return audit.AuditFilter(
         action=args.get("action", "").strip()[:40] or None,
-        actor_id=int(actor) if actor.isdigit() else None,
+        actor_id=_actor_id(args.get("actor", "").strip()),
         target_type=args.get("target_type", "").strip()[:24] or None,
         target_id=args.get("target_id", "").strip()[:80] or None,
         since=_day(args.get("since")),
         until=_day(args.get("until"), next_day=True),
     )
+
+
+def _actor_id(text: str) -> int | None:
+    """The user number filtered on; text that is no number filters nothing, as it always has."""
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = record_id(text)
+    if number is None:
+        abort(400, description=gettext("No user has this number."))
+    return number
 
 
 def _day(text: str | None, *, next_day: bool = False) -> datetime | None:
@@ -230,7 +241,9 @@ def _day(text: str | None, *, next_day: bool = False) -> datetime | None:
 @allow(ADMIN)
 def audit_log() -> str:
     criteria = _audit_filter()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
+    if page is None:
+        abort(400, description=gettext("No such page."))
     events = audit.events(
         db.session(), criteria, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE
     )

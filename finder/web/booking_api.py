@@ -45,6 +45,7 @@ from finder.web.access import CENTER_STAFF, PROVIDER, PUBLIC, SIGNED_IN, STAFF
 from finder.web.api import operations
 from finder.web.auth import current_actor, now, record_event
 from finder.web.errors import BadRequest
+from finder.web.ids import record_id
 from finder.web.openapi import SCHEMAS
 from finder.web.operations import json_body
 from finder.web.params import Param, parse_query
@@ -85,14 +86,12 @@ def _date_range(values: dict[str, Any], center: Center, default_days: int) -> tu
     return first, last
 
 
-MAX_ID = 2**31 - 1  # the largest id either database stores
-
-
 def _record_id(raw: str, what: str) -> int:
     """A path's record id; anything that cannot be one is simply not found."""
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+    number = record_id(raw)
+    if number is None:
         raise UnknownReference(f"No such {what}.")
-    return int(raw)
+    return number
 
 
 def _booking_id(raw: str) -> int:

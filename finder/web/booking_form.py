@@ -17,6 +17,7 @@ from finder.domain.contact import NON_ASCII_EMAIL, NOT_ALLOWED
 from finder.domain.errors import DomainError
 from finder.domain.products import NOT_AT_AGE, NOT_FOR_INDICATION, NotOnLabel
 from finder.domain.slots import BeyondHorizon, CenterClosed, InsideMinimumNotice, SlotInPast
+from finder.web.ids import record_id
 from finder.web.local_times import zone_names
 
 FIELDS = (
@@ -30,7 +31,6 @@ FIELDS = (
     "product",
     "notes",
 )
-MAX_ID = 2**31 - 1  # an integer column: larger numbers name no row
 CONFLICTS = ("slot_taken", "slot_unavailable", "booking_not_changeable")
 _LIMIT = re.compile(r"at most (\d+) characters")
 
@@ -38,14 +38,6 @@ _LIMIT = re.compile(r"at most (\d+) characters")
 def new_idempotency_key() -> str:
     """A fresh key for one rendering of the form: resubmitting it books nothing twice."""
     return secrets.token_urlsafe(24)
-
-
-def row_id(text: str | None) -> int | None:
-    """A positive database id from a form or URL, or None for anything else."""
-    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
 
 
 def entered(form: MultiDict[str, str]) -> dict[str, str]:
@@ -56,7 +48,7 @@ def entered(form: MultiDict[str, str]) -> dict[str, str]:
 def booking_data(values: Mapping[str, str]) -> dict[str, Any]:
     """The entered values in the shape parse_booking_request reads."""
     return {
-        "slot_id": row_id(values["slot_id"]),
+        "slot_id": record_id(values["slot_id"]),
         "patient": {
             "name": values["patient_name"],
             "birth_date": values["patient_birth_date"],

@@ -38,8 +38,9 @@ from finder.storage import db
 from finder.storage.models import BookingRow, SlotRow
 from finder.web.access import PROVIDER, allow
 from finder.web.auth import now, record_event
-from finder.web.booking_form import MAX_ID, refusal_status, row_id, slot_refusal
+from finder.web.booking_form import refusal_status, slot_refusal
 from finder.web.booking_pages import center_or_404, signed_in_actor, slot_days
+from finder.web.ids import MAX_ID, record_id
 from finder.web.local_times import provider_zone, same_clock, time_text, zone_choices
 from finder.web.reminder_pages import messages_of
 
@@ -210,7 +211,7 @@ def reschedule_booking(booking_id: int) -> BaseResponse | tuple[str, int]:
     found = _find(booking_id)
     if not may_change(signed_in_actor(), found, to=BOOKED):
         abort(403, description=gettext("You may not change this booking."))
-    slot_id = row_id(request.form.get("slot_id"))
+    slot_id = record_id(request.form.get("slot_id"))
     if slot_id is None:
         return _booking_page(found, error=gettext("Choose a new time."), status=400)
     session = db.session()

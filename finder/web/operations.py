@@ -12,6 +12,7 @@ from finder.web.access import Access, allow
 from finder.web.errors import BadRequest
 from finder.web.limits import limiter
 from finder.web.params import Param
+from finder.web.reading import MAX_DEPTH
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,11 @@ def json_body(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     operation: Operation = view.operation
     if not request.is_json:
         raise BadRequest("Send a JSON body (Content-Type: application/json).")
-    body = request.get_json(silent=True)
+    body = request.get_json(silent=True)  # None also for what finder.web.reading refuses
     if body is None:
-        raise BadRequest("The request body is not valid JSON.")
+        raise BadRequest(
+            f"The request body is not valid JSON, or nests more than {MAX_DEPTH} levels deep."
+        )
     problems: dict[str, str] = {}
     for error in Draft202012Validator(schemas[operation.body or ""]).iter_errors(body):
         where = ".".join(str(part) for part in error.absolute_path)

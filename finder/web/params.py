@@ -8,6 +8,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from finder.domain.days import OUT_OF_RANGE, in_range
 from finder.web.errors import BadRequest
 
 Choices = Callable[[], Sequence[str]]
@@ -18,9 +19,8 @@ class Unusable(ValueError):
 
 
 _DATE_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$"
-_DATE = re.compile(_DATE_PATTERN)
-# Dates any question of this service can be about; further out, date arithmetic overflows.
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+_DATE = re.compile(_DATE_PATTERN, re.ASCII)
+MAX_PAGE = 10**9  # of any list: its offset stays a number every database takes
 
 
 @dataclass(frozen=True)
@@ -100,15 +100,7 @@ def _convert(param: Param, text: str) -> Any:
     if param.kind == "string":
         return text
     if param.kind == "date":
-        if not _DATE.fullmatch(text):
-            raise ValueError("must be a date YYYY-MM-DD")
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise Unusable("no such day in the calendar") from None
-        if not FIRST_DATE <= day <= LAST_DATE:
-            raise Unusable(f"must be between {FIRST_DATE} and {LAST_DATE}")
-        return day
+        return calendar_day(text)
     expected = f"must be {'a whole number' if param.kind == 'integer' else 'a number'}"
     # int() and float() also read `1_0` and non-ASCII digits such as `٥`: not numbers here.
     if not text.isascii() or "_" in text:
@@ -124,6 +116,29 @@ def _convert(param: Param, text: str) -> Any:
     if param.maximum is not None and number > param.maximum:
         raise ValueError(f"must be at most {param.maximum:g}")
     return number
+
+
+def calendar_day(text: str) -> date:
+    """A date written YYYY-MM-DD: ValueError when malformed, Unusable when no day we take."""
+    if not _DATE.fullmatch(text):
+        raise ValueError("must be a date YYYY-MM-DD")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise Unusable("no such day in the calendar") from None
+    if not in_range(day):
+        raise Unusable(OUT_OF_RANGE)
+    return day
+
+
+def page_number(text: str | None) -> int | None:
+    """A list's page: 1 when absent or not a number (as always); None past MAX_PAGE."""
+    digits = (text or "").strip()
+    if not digits.isascii() or not digits.isdigit():
+        return 1
+    if len(digits) > len(str(MAX_PAGE)) or int(digits) > MAX_PAGE:
+        return None
+    return max(int(digits), 1)
 
 
 def _sentence(problems: Mapping[str, str]) -> str:

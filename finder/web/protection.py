@@ -40,12 +40,17 @@ def _check_csrf() -> None:
         return
     expected = session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
-    if not expected or not hmac.compare_digest(str(expected), sent):
+    # As bytes: compare_digest refuses str holding anything but ASCII, and a form may send it.
+    if not expected or not hmac.compare_digest(_bytes(str(expected)), _bytes(sent)):
         abort(
             400,
             description="This form has expired or did not come from this site. "
             "Reload the page and try again.",
         )
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "replace")
 
 
 def csp_nonce() -> str:

@@ -49,11 +49,11 @@ from finder.storage.models import CenterRow, ReferralRow
 from finder.web.access import PROVIDER, SIGNED_IN
 from finder.web.api import operations
 from finder.web.auth import current_actor, now, record_event
+from finder.web.ids import MAX_ID
 from finder.web.openapi import SCHEMAS
 from finder.web.operations import json_body
 from finder.web.params import Param, parse_query
 
-MAX_ID = 2**31 - 1  # the largest id either database stores
 ALL_STAGES = (*STAGES, *EXITS)
 CENTER_ID = "^[a-z0-9-]*$"  # a center id's characters (or nothing: no filter)
 FILTERS = (

@@ -33,8 +33,8 @@ from finder.storage import db
 from finder.storage.models import BookingRow, ReferralRow, SlotRow, UserRow
 from finder.web.access import SIGNED_IN, allow
 from finder.web.auth import now, record_event
-from finder.web.booking_form import MAX_ID
 from finder.web.booking_pages import center_or_404, signed_in_actor
+from finder.web.ids import MAX_ID
 from finder.web.my_bookings import status_names
 from finder.web.referral_forms import (
     ALL_STAGES,

@@ -35,7 +35,7 @@ from finder.storage import db
 from finder.storage.models import BookingRow, ReminderRow
 from finder.web.access import CENTER_STAFF, allow
 from finder.web.auth import current_actor, now, record_event
-from finder.web.booking_form import MAX_ID
+from finder.web.ids import MAX_ID
 from finder.web.local_times import time_text
 
 # Nested in the staff blueprint: /staff/centers/…, endpoints staff.reminders.*
