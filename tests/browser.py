@@ -14,8 +14,7 @@ from finder.app import create_app
 from finder.cli import load_centers_file
 from finder.config import PROJECT_ROOT
 from finder.storage import db
-from finder.storage.migrate import upgrade
-from tests.conftest import missing
+from tests.conftest import missing, sqlite_copy
 
 if TYPE_CHECKING:  # tests.smtp is a plugin of its own, imported once pytest has registered it
     from tests.smtp import SmtpServer
@@ -40,10 +39,11 @@ def live_mail() -> Iterator["SmtpServer"]:
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory, live_mail: "SmtpServer") -> Iterator[Flask]:
+def live_app(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, live_mail: "SmtpServer"
+) -> Iterator[Flask]:
     """The app with the shipped centers and no accounts; tests add theirs with add_account."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'finder.db'}"
-    upgrade(url)
+    url = sqlite_copy(sqlite_template, tmp_path_factory.mktemp("live"))
     app = create_app(
         {
             "DATABASE_URL": url,

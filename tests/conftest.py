@@ -1,15 +1,23 @@
-"""Fixtures: an app on a fresh database per test, on SQLite and on PostgreSQL."""
+"""Fixtures: an app on an empty database per test, on SQLite and on PostgreSQL.
+
+The schema is migrated once per run and database: each test gets a copy of the migrated SQLite
+file, or the migrated PostgreSQL database with its tables emptied."""
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
+from finder.accounts import passwords
 from finder.app import create_app
 from finder.storage import db
 from finder.storage.migrate import upgrade
@@ -32,9 +40,31 @@ def missing(component: str, why: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A database of its own for this test run, dropped at the end."""
+# Argon2id at the production cost takes about 0.3 s of CPU per hash or check, on purpose, and
+# the tests sign in thousands of times. They hash and check with argon2id at its lowest time and
+# memory cost instead (the same algorithm, salt and hash lengths); the `production_hasher`
+# fixture gives a test the real one, and a test checks the stored hashes carry its cost.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PRODUCTION_HASHER = passwords._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", CHEAP_HASHER)
+        yield
+
+
+@pytest.fixture
+def production_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """The hasher the application uses outside the tests, in place for this test."""
+    monkeypatch.setattr(passwords, "_hasher", PRODUCTION_HASHER)
+    return PRODUCTION_HASHER
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A database of its own on the PostgreSQL server, dropped at the end: its URL."""
     name = f"finder_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -44,28 +74,96 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
         missing("PostgreSQL", str(error).splitlines()[0])
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
-    yield f"{base}/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class MigratedPostgres:
+    """The run's PostgreSQL database, migrated once; `empty()` brings it back to that state."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        with self.engine.connect() as connection:
+            tables = connection.scalars(
+                text(
+                    "SELECT quote_ident(tablename) FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version' "
+                    "ORDER BY tablename"
+                )
+            ).all()
+        assert tables, "the migrations made no tables"
+        self.truncate = text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+    def empty(self) -> None:
+        """Every table emptied and every identity restarted, in one statement."""
+        with self.engine.begin() as connection:
+            # A connection a test left in a transaction would make TRUNCATE wait for ever.
+            connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+            connection.execute(self.truncate)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of its own for this test run, migrated once, dropped at the end."""
+    with new_postgres_database() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_database: str) -> Iterator[MigratedPostgres]:
+    database = MigratedPostgres(postgres_database)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def bare_postgres_database() -> Iterator[str]:
+    """Another database of its own, never migrated here: for the tests that set up the schema
+    themselves (`finder init-db` against a real server)."""
+    with new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once for the run, closed cleanly: its file alone is the whole
+    database (WAL checkpointed, no -wal or -shm left), ready to be copied."""
+    path = tmp_path_factory.mktemp("template") / "finder.db"
+    upgrade(f"sqlite:///{path}")
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the template database left {leftovers} behind"
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    """A fresh migrated SQLite database in `directory`, copied from the run's template: its URL."""
+    path = directory / "finder.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database with the schema at the newest revision: a copy of the run's migrated
+    SQLite file, or the run's PostgreSQL database with every table emptied."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'finder.db'}"
-    url: str = request.getfixturevalue("postgres_database")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+    database: MigratedPostgres = request.getfixturevalue("migrated_postgres")
+    database.empty()
+    return database.url
 
 
 @pytest.fixture
 def make_app(database_url: str, tmp_path: Path):
-    """An app factory on the test database, the schema migrated, no centers loaded."""
+    """An app factory on the test database (the schema migrated, no rows), no centers loaded."""
     made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
@@ -83,7 +181,6 @@ def make_app(database_url: str, tmp_path: Path):
         made.append(app)
         return app
 
-    upgrade(database_url)
     yield make
     for app in made:
         db.engine(app).dispose()

@@ -37,9 +37,10 @@ def test_the_shipped_list_of_common_passwords_is_loaded():
     assert "password" in common
 
 
-def test_passwords_are_stored_as_argon2id_hashes():
+def test_passwords_are_stored_as_argon2id_hashes(production_hasher):
     stored = hash_password("maple river lantern", email="a@example.org")
-    assert stored.startswith("$argon2id$")
+    # argon2id with the RFC 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes.
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert verify_password(stored, "maple river lantern")
     assert not verify_password(stored, "maple river lanterns")
 

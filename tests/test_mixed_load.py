@@ -22,7 +22,7 @@ def loaded(
     if request.param == "sqlite":
         url = f"sqlite:///{workdir / 'finder.db'}"
     else:
-        url = request.getfixturevalue("postgres_database")
+        url = request.getfixturevalue("bare_postgres_database")
         engine = create_engine(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))

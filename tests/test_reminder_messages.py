@@ -35,6 +35,7 @@ from finder.reminders.messages import (
 from finder.storage import db
 from finder.storage.models import BookingRow, ReminderRow, SlotRow, UserRow
 from tests.accounts import CENTER_X
+from tests.conftest import sqlite_copy
 
 SENDER = "CAR T center finder <no-reply@finder.example>"
 PUBLIC_URL = "https://finder.example"
@@ -49,9 +50,9 @@ BIRTH_DATE_FORMS = ("1961", "04-23", "23 April", "April 23", "4/23", "23/4")
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_template: Path, tmp_path: Path) -> str:
     """SQLite only: composing reads rows, it does not depend on the database's behaviour."""
-    return f"sqlite:///{tmp_path / 'finder.db'}"
+    return sqlite_copy(sqlite_template, tmp_path)
 
 
 @pytest.fixture
