@@ -22,6 +22,7 @@ from finder.booking.bookings import (
 )
 from finder.booking.calendar import Displaced, NoCalendar
 from finder.booking.invite import invite_content_type, invite_ics
+from finder.booking.schemas import BOOKING_SCHEMAS
 from finder.booking.views import (
     booking_json,
     invite_for,
@@ -57,6 +58,8 @@ DATES = (
     Param("to", kind="date", description=f"Last local date, at most {MAX_RANGE_DAYS} days on."),
 )
 BOOKING_FILTERS = (*DATES, Param("status", choices=lambda: STATUSES))
+
+SCHEMAS.update(BOOKING_SCHEMAS)
 
 
 def _actor() -> Actor:

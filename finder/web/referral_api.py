@@ -33,6 +33,7 @@ from finder.referrals.records import (
     refer,
 )
 from finder.referrals.records import change_plan as save_plan
+from finder.referrals.schemas import REFERRAL_SCHEMAS
 from finder.referrals.views import (
     DashboardRow,
     ReferralFilters,
@@ -72,6 +73,8 @@ FILTERS = (
     ),
 )
 REFERRAL = {"path_examples": {"referral_id": "1"}, "path_converters": {"referral_id": "int"}}
+
+SCHEMAS.update(REFERRAL_SCHEMAS)
 
 
 class InvalidReferral(DomainError):
