@@ -22,8 +22,10 @@ from finder.app import create_app
 from finder.storage import db
 from finder.storage.migrate import upgrade
 from finder.storage.models import Base
+from tests import url_builders
 
 pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser"]
+url_builders.install()  # before any app is made, also those made while collecting
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CENTERS = FIXTURES / "centers_small.csv"
