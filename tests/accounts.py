@@ -7,6 +7,7 @@ from functools import cache
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from finder.accounts.passwords import hash_password
 from finder.accounts.users import create_user
@@ -40,18 +41,23 @@ def _password_hash() -> str:
     return hash_password(PASSWORD, email="tests@example.org")
 
 
-def add_account(app: Flask, key: str, **details: object) -> Account:
+def _create(session: Session, key: str, **details: object) -> Account:
     email = f"{key.replace('_', '.')}@example.org"
+    user = create_user(session, email=email, now=datetime.now(UTC), **details)
+    user.password_hash = _password_hash()
+    return Account(key, user.id, user.email, user.role)
+
+
+def add_account(app: Flask, key: str, **details: object) -> Account:
     with app.app_context(), db.transaction() as session:
-        user = create_user(session, email=email, now=datetime.now(UTC), **details)
-        user.password_hash = _password_hash()
-        return Account(key, user.id, user.email, user.role)
+        return _create(session, key, **details)
 
 
 @pytest.fixture
 def accounts(app: Flask) -> dict[str, Account]:
     """provider_a, provider_b, staff_x (of CENTER_X), staff_y (of CENTER_Y) and admin."""
-    return {key: add_account(app, key, **details) for key, details in PEOPLE.items()}
+    with app.app_context(), db.transaction() as session:
+        return {key: _create(session, key, **details) for key, details in PEOPLE.items()}
 
 
 def csrf_token(client: FlaskClient) -> str:

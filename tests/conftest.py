@@ -21,8 +21,11 @@ from finder.accounts import passwords
 from finder.app import create_app
 from finder.storage import db
 from finder.storage.migrate import upgrade
+from finder.storage.models import Base
+from tests import url_builders
 
 pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser"]
+url_builders.install()  # before any app is made, also those made while collecting
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CENTERS = FIXTURES / "centers_small.csv"
@@ -82,29 +85,39 @@ def new_postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+SEQUENCES = "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'"
+
+
 class MigratedPostgres:
-    """The run's PostgreSQL database, migrated once; `empty()` brings it back to that state."""
+    """The run's PostgreSQL database, migrated once; `empty()` brings it back to that state.
+
+    DELETE, children first, then every sequence restarted: on tables of a few rows this takes a
+    tenth of the time of TRUNCATE ... RESTART IDENTITY, which makes new files for each table.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
         with self.engine.connect() as connection:
-            tables = connection.scalars(
-                text(
-                    "SELECT quote_ident(tablename) FROM pg_tables "
-                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version' "
-                    "ORDER BY tablename"
-                )
-            ).all()
-        assert tables, "the migrations made no tables"
-        self.truncate = text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            tables = set(connection.scalars(text(TABLES)))
+            sequences = connection.scalars(text(SEQUENCES)).all()
+        children_first = [table.name for table in reversed(Base.metadata.sorted_tables)]
+        tables.discard("alembic_version")
+        assert tables == set(children_first), "the migrations and the models differ in tables"
+        self.statements = text(
+            "; ".join(
+                [f'DELETE FROM "{table}"' for table in children_first]
+                + [f"ALTER SEQUENCE {sequence} RESTART" for sequence in sequences]
+            )
+        )
 
     def empty(self) -> None:
-        """Every table emptied and every identity restarted, in one statement."""
+        """Every table emptied and every sequence restarted, in one transaction."""
         with self.engine.begin() as connection:
-            # A connection a test left in a transaction would make TRUNCATE wait for ever.
+            # A connection a test left inside a transaction would make this wait for ever.
             connection.execute(text("SET LOCAL lock_timeout = '30s'"))
-            connection.execute(self.truncate)
+            connection.execute(self.statements)
 
 
 @pytest.fixture(scope="session")
