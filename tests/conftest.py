@@ -1,6 +1,7 @@
 """Fixtures: an app on a fresh database per test, on SQLite and on PostgreSQL."""
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 
 from finder.app import create_app
@@ -15,6 +17,10 @@ from finder.storage import db
 from finder.storage.migrate import upgrade
 
 pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser"]
+
+# Hypothesis caches what it reads of the source under ./.hypothesis, already while the tests are
+# collected; keep that out of the repository.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "finder-hypothesis")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CENTERS = FIXTURES / "centers_small.csv"

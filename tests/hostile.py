@@ -113,7 +113,7 @@ class Call:
     path: str  # as in the URL map, with <name> for each variable
     variables: Mapping[str, str]
     query: Mapping[str, str] = field(default_factory=dict)
-    form: Mapping[str, str] | None = None
+    form: Mapping[str, str | list[str]] | None = None
     body: Any = None  # JSON, with _SLOT where a fragment goes
     fragment: str = ""
     raw_body: bytes | None = None
@@ -162,6 +162,7 @@ def hostile_calls(
             yield replace(usual, query={**asked, name: text})
     for raw in RAW:
         yield replace(usual, raw_query=f"{urlencode(asked)}&{raw}={raw}")
+    yield replace(usual, raw_query=f"{urlencode(asked)}&{urlencode(asked)}")  # each one twice
     if route.form is not None:
         yield from _form_calls(usual, route.form, texts)
     if route.body is not None:
@@ -173,6 +174,7 @@ def _form_calls(usual: Call, form: Mapping[str, str], texts: Sequence[str]) -> I
         for text in texts:
             yield replace(usual, form={**form, name: text})
     yield replace(usual, form={name: "" for name in form})
+    yield replace(usual, form={name: [value, value] for name, value in form.items()})
     yield replace(usual, raw_body=b"a=%zz&b=\xff\xfe&c&=&&", content_type=CONTENT_TYPES[1])
     for content_type in CONTENT_TYPES:
         yield replace(usual, content_type=content_type)
@@ -218,14 +220,18 @@ HEADERS: tuple[Mapping[str, str], ...] = (
     {"Idempotency-Key": "\u00ff" * 300},
     {"X-Forwarded-For": "not an address, ::ffff:1.2.3.4, " + "9" * 1000},
     {"User-Agent": "\xff" * 100_000},
+    {"Cookie": "finder_session=not.signed\xff; __Host-session=" + "A" * 5000},
 )
+METHODS = ("PATCH", "TRACE", "X" * 100)
 
 
 def header_calls(route: Route) -> Iterator[Call]:
-    """The usual request with odd or oversized headers."""
+    """The usual request with odd or oversized headers, and with methods no route takes."""
     usual = route.usual()
     for headers in HEADERS:
         yield replace(usual, headers=headers)
+    for method in METHODS:
+        yield replace(usual, method=method)
 
 
 class Errors(logging.Handler):
@@ -328,7 +334,7 @@ def describe(call: Call) -> str:
     if call.raw_query is not None:
         parts.append(f"raw_query={call.raw_query[:60]!r}")
     if call.form is not None:
-        parts.append(f"form={ {k: v[:40] for k, v in call.form.items()} }")
+        parts.append(f"form={ {k: str(v)[:40] for k, v in call.form.items()} }")
     if call.fragment:
         where = json.dumps(call.body)[:200]
         parts.append(f"json={where} with {call.fragment[:40]!r}")
