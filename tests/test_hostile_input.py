@@ -27,6 +27,8 @@ from tests.hostile import (
     FEW_TEXTS,
     HUGE,
     LONG,
+    PATH_TEXTS,
+    RAW,
     Route,
     Sweep,
     header_calls,
@@ -303,8 +305,8 @@ def callers(access: Any) -> list[str]:
 
 def run_sweep(world: World, *, full: bool) -> dict[str, Sweep]:
     """Send every call. The first caller of a route gets every hostile value (`full`) or those
-    PostgreSQL stores otherwise, the others its usual request and hostile path variables (`full`)
-    or its usual request."""
+    PostgreSQL stores otherwise; the others, and the signed out, the usual request and hostile
+    path variables (`full`) or the usual request."""
     sweeps = {
         role: Sweep(world.app, client, world.tokens[role]) for role, client in world.clients.items()
     }
@@ -315,15 +317,19 @@ def run_sweep(world: World, *, full: bool) -> dict[str, Sweep]:
         calls = (
             [*hostile_calls(route), *header_calls(route)]
             if full
-            else hostile_calls(route, texts=POSTGRES_TEXTS, fragments=POSTGRES_FRAGMENTS)
+            else hostile_calls(
+                route, texts=POSTGRES_TEXTS, fragments=POSTGRES_FRAGMENTS, whole=False
+            )
         )
         for call in calls:
             sweeps[who[0]].send(call)
         for role in who[1:]:
-            for call in path_calls(route) if full else [route.usual()]:
+            for call in (
+                path_calls(route, texts=PATH_TEXTS, raw=RAW[:2]) if full else [route.usual()]
+            ):
                 sweeps[role].send(call)
         if not access.public:  # signed out: refused before any view, whatever the path holds
-            for call in path_calls(route, texts=FEW_TEXTS) if full else [route.usual()]:
+            for call in path_calls(route, texts=FEW_TEXTS, raw=()) if full else [route.usual()]:
                 sweeps["anonymous"].send(call)
     return sweeps
 
