@@ -147,3 +147,36 @@ def test_a_closure_at_the_end_of_the_calendar_is_refused_on_the_page_and_in_the_
     assert api.get_json()["fields"] == {
         "date": "must be a date YYYY-MM-DD between 1900-01-01 and 2999-12-31"
     }
+
+
+def test_a_stage_dated_in_year_one_is_refused_even_as_a_correction_of_the_first_entry(
+    app, accounts
+):
+    provider = signed_in_client(app, accounts["provider_a"])
+    token = csrf_token(provider)
+    headers = {"X-CSRF-Token": token}
+    made = provider.post(
+        "/api/v1/referrals",
+        json={"center_id": CENTER_X, "patient": {"name": "Ada Byrne", "birth_date": "1950-01-01"}},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.get_json()
+    referral = made.get_json()["id"]
+    api = provider.post(
+        f"/api/v1/referrals/{referral}/stage",
+        json={"stage": "referral", "at": "0001-01-01", "correction": True, "note": "Wrong day."},
+        headers=headers,
+    )
+    assert api.status_code == 422
+    assert api.get_json()["fields"] == {"at": "must be between 1900-01-01 and 2999-12-31"}
+    page = provider.post(
+        f"/referrals/{referral}/correction",
+        data={
+            "stage": "referral",
+            "at": "0001-01-01",
+            "note": "Wrong day.",
+            "csrf_token": token,
+        },
+    )
+    assert page.status_code == 400
+    assert "2027-03-15" in page.get_data(as_text=True)

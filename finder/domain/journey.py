@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from finder.domain.days import OUT_OF_RANGE, in_range
 from finder.domain.errors import DomainError
 
 STAGES = (
@@ -293,6 +294,8 @@ def _check_stage(stage: str) -> None:
 
 
 def _check_date(at: date, *, after: date | None, today: date) -> None:
+    if not in_range(at):
+        raise InvalidStageChange(f"The date {OUT_OF_RANGE}.", fields={"at": OUT_OF_RANGE})
     if at > today:
         raise InvalidStageChange(
             "A stage can only be recorded once it has happened: the date is in the future.",
