@@ -6,6 +6,7 @@ file, or the migrated PostgreSQL database with its tables emptied."""
 import os
 import shutil
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -15,6 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 
 from finder.accounts import passwords
@@ -26,6 +28,10 @@ from tests import url_builders
 
 pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser"]
 url_builders.install()  # before any app is made, also those made while collecting
+
+# Hypothesis caches what it reads of the source under ./.hypothesis, already while the tests are
+# collected; keep that out of the repository.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "finder-hypothesis")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_CENTERS = FIXTURES / "centers_small.csv"

@@ -6,23 +6,15 @@ documented content type and body, invalid input refused, valid input not refused
 Operations that need an account are called with an admin's bearer token.
 """
 
-import tempfile
-from pathlib import Path
-
 import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
-from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.config import PositiveDataAcceptanceConfig
 
 from finder.app import create_app
 from tests.accounts import PASSWORD, add_account
 from tests.conftest import SMALL_CENTERS
-
-# Hypothesis caches what it reads of the source under ./.hypothesis, already while the tests are
-# collected; keep that out of the repository.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "finder-hypothesis")
 
 CONFIG = {
     "seed": 20251,  # with `deterministic`: the same requests on every run of the same tree

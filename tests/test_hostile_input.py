@@ -23,7 +23,18 @@ from flask.testing import FlaskClient
 from finder.domain.availability import DAYS
 from finder.web.access import declared
 from tests.accounts import CENTER_X, csrf_token, signed_in_client
-from tests.hostile import HUGE, LONG, Route, Sweep, header_calls, hostile_calls, path_calls
+from tests.hostile import (
+    FEW_TEXTS,
+    HUGE,
+    LONG,
+    PATH_TEXTS,
+    RAW,
+    Route,
+    Sweep,
+    header_calls,
+    hostile_calls,
+    path_calls,
+)
 
 TODAY = date.today()
 SOON = (TODAY + timedelta(days=3)).isoformat()
@@ -191,8 +202,8 @@ API_BODIES: dict[str, Any] = {
 ROLE_ORDER = ("provider", "staff", "admin")  # who gets the hostile values when several may call
 # PostgreSQL's share: what its storage treats otherwise than SQLite's (ids and numbers beyond
 # its columns, text longer than a column, NUL and control characters, odd dates).
-FEW_TEXTS = (HUGE, "-1", "\x01\x1b[31m\x7f", "\u202e\U0001f600\ufeff", "9999-12-31", LONG)
-FEW_FRAGMENTS = (str(10**30), "-1", '"\\u0001"', '"\\ud800"', '"9999-12-31"', json.dumps(LONG))
+POSTGRES_TEXTS = (HUGE, "-1", "\x01\x1b[31m\x7f", "\u202e\U0001f600\ufeff", "9999-12-31", LONG)
+POSTGRES_FRAGMENTS = (str(10**30), "-1", '"\\u0001"', '"\\ud800"', '"9999-12-31"', json.dumps(LONG))
 ANSWERS = {200, 201, 202, 204, 302, 303, 308, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429}
 
 
@@ -293,8 +304,9 @@ def callers(access: Any) -> list[str]:
 
 
 def run_sweep(world: World, *, full: bool) -> dict[str, Sweep]:
-    """Send every call. The first caller of a route gets every hostile value (`full`) or a few,
-    the others its usual request and hostile path variables (`full`) or its usual request."""
+    """Send every call. The first caller of a route gets every hostile value (`full`) or those
+    PostgreSQL stores otherwise; the others, and the signed out, the usual request and hostile
+    path variables (`full`) or the usual request."""
     sweeps = {
         role: Sweep(world.app, client, world.tokens[role]) for role, client in world.clients.items()
     }
@@ -305,14 +317,20 @@ def run_sweep(world: World, *, full: bool) -> dict[str, Sweep]:
         calls = (
             [*hostile_calls(route), *header_calls(route)]
             if full
-            else hostile_calls(route, texts=FEW_TEXTS, fragments=FEW_FRAGMENTS)
+            else hostile_calls(
+                route, texts=POSTGRES_TEXTS, fragments=POSTGRES_FRAGMENTS, whole=False
+            )
         )
         for call in calls:
             sweeps[who[0]].send(call)
-        others = who[1:] if access.public else [*who[1:], "anonymous"]
-        for role in others:
-            for call in path_calls(route) if full else [route.usual()]:
+        for role in who[1:]:
+            for call in (
+                path_calls(route, texts=PATH_TEXTS, raw=RAW[:2]) if full else [route.usual()]
+            ):
                 sweeps[role].send(call)
+        if not access.public:  # signed out: refused before any view, whatever the path holds
+            for call in path_calls(route, texts=FEW_TEXTS, raw=()) if full else [route.usual()]:
+                sweeps["anonymous"].send(call)
     return sweeps
 
 
