@@ -294,6 +294,8 @@ def test_a_correction_that_keeps_the_stage_sends_nothing(ctx):
 def test_a_change_made_meanwhile_is_refused_not_overwritten(app, ctx):
     provider, staff = ctx["provider_a"], ctx["staff_x"]
     referral = do_refer(provider.id, "Alex Doe")
+    catalog = current_catalog()
+    db.session().commit()  # the catalog's reading ends here, before the two sessions write
     engine = db.engine(app)
     with Session(engine, expire_on_commit=False) as slow, Session(engine) as quick:
         seen = slow.get(ReferralRow, referral.id)  # read, then the caller thinks a while
@@ -302,7 +304,6 @@ def test_a_change_made_meanwhile_is_refused_not_overwritten(app, ctx):
         other = quick.get(ReferralRow, referral.id)
         assert other is not None
         entry = use_cases.StageEntry("consultation", at=TODAY)
-        catalog = current_catalog()
         quick_work = unit_of_work(quick, now=NOW)
         use_cases.record_stage(quick_work, actor(staff), other.id, entry, catalog=catalog)
         with pytest.raises(ReferralChanged):
