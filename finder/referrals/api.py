@@ -11,10 +11,10 @@ answers are given in the center's zone too.
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, request
 
-from finder.booking.views import local_iso
 from finder.catalog import Catalog
 from finder.domain.accounts import Actor
 from finder.domain.errors import UnknownReference
@@ -66,6 +66,8 @@ FILTERS = (
         description="1: only referrals that wait longer than the typical journey.",
     ),
 )
+
+
 REFERRAL = {"path_examples": {"referral_id": "1"}, "path_converters": {"referral_id": "int"}}
 
 SCHEMAS.update(REFERRAL_SCHEMAS)
@@ -85,6 +87,11 @@ def _referral_id(number: int) -> int:
 
 
 # The answer ------------------------------------------------------------------------------------
+
+
+def local_iso(instant: datetime, timezone: str) -> str:
+    """An instant as ISO 8601 with the offset of the given zone (the API's times)."""
+    return instant.astimezone(ZoneInfo(timezone)).isoformat()
 
 
 def _row(referral: ReferralRow, catalog: Catalog, moment: datetime) -> DashboardRow:
