@@ -27,9 +27,7 @@ from finder.referrals.forms import (
     page_words,
     parse_day,
     parse_planned,
-    plan_sentences,
     planned_date_hint,
-    precision_words,
     stage_names,
     stage_problem,
 )
@@ -42,6 +40,7 @@ from finder.referrals.pages.scope import (
     seen_referral,
     signed_in_actor,
 )
+from finder.referrals.pages.stay import plan_sentences, precision_words
 from finder.referrals.records import ReferralChanged, ReferralClosed, history
 from finder.storage import db
 from finder.storage.models import BookingRow, ReferralRow, SlotRow, UserRow
