@@ -65,6 +65,16 @@ def stage_names() -> dict[str, str]:
 ALL_STAGES = (*STAGES, *EXITS)
 
 
+def booking_status_names() -> dict[str, str]:
+    """A consultation booking's status in the page's words, as the booking pages say it."""
+    return {
+        "booked": gettext("Booked"),
+        "cancelled": gettext("Cancelled"),
+        "completed": gettext("Completed"),
+        "no_show": gettext("No-show"),
+    }
+
+
 def page_words() -> dict[str, Any]:
     """The words and helpers every referral page's template uses."""
     names = stage_names()

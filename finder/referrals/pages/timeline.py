@@ -21,6 +21,7 @@ from finder.extensions import current_catalog, current_geocoder
 from finder.referrals import use_cases, views
 from finder.referrals.forms import (
     ALL_STAGES,
+    booking_status_names,
     check_note,
     entered,
     locate_home,
@@ -43,10 +44,9 @@ from finder.referrals.pages.scope import (
 from finder.referrals.pages.stay import plan_sentences, precision_words
 from finder.referrals.records import ReferralChanged, ReferralClosed, history
 from finder.storage import db
-from finder.storage.models import BookingRow, ReferralRow, SlotRow, UserRow
+from finder.storage.models import BookingRow, ReferralRow, UserRow
 from finder.web.access import SIGNED_IN, allow
 from finder.web.commands import run
-from finder.web.my_bookings import status_names
 
 
 def _booking_link(actor: Actor, booking: BookingRow) -> str:
@@ -73,14 +73,7 @@ def _timeline_page(
     plan = views.referral_plan(referral, catalog)
     people = {e.change.by_user_id for e in view.entries} | {referral.provider_id}
     users = {u.id: u for u in session.scalars(select(UserRow).where(UserRow.id.in_(people)))}
-    bookings = list(
-        session.scalars(
-            select(BookingRow)
-            .join(SlotRow, BookingRow.slot_id == SlotRow.id)
-            .where(BookingRow.referral_id == referral.id)
-            .order_by(SlotRow.start_at)
-        )
-    )
+    bookings = views.bookings_of(session, referral.id)
     current = view.stage
     page = render_template(
         "referrals/timeline.html",
@@ -100,7 +93,7 @@ def _timeline_page(
         product=catalog.products.names.get(referral.product or "", referral.product),
         next_stages=[s for s in ALL_STAGES if move_allowed(current, s)],
         bookings=[(b, _booking_link(actor, b)) for b in bookings],
-        statuses=status_names(),
+        statuses=booking_status_names(),
         precision=precision_words().get(referral.home_precision, ""),
         today=today,
         long_day=lambda day: format_date(day, "long"),
