@@ -10,6 +10,7 @@ from finder import config, wiring
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
+from finder.referrals import api as referral_api
 from finder.storage import db
 from finder.web import (
     access,
@@ -23,7 +24,6 @@ from finder.web import (
     limits,
     protection,
     reading,
-    referral_api,
     request_log,
 )
 from finder.web.account_pages import account

@@ -7,7 +7,7 @@ never import each other; only the wiring knows them all.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from finder.storage.models import BookingRow, ReferralRow
 
@@ -44,6 +44,7 @@ class StageRecorded:
 
     referral: ReferralRow
     stage: str
-    at: datetime
+    at: date
     note: str
     now: datetime
+    entry_id: int  # the history entry that was recorded

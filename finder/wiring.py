@@ -9,10 +9,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from finder.audit import Origin
+from finder.events import StageRecorded
+from finder.reminders.stage_messages import on_stage_recorded
 from finder.storage.models import UserRow
 from finder.unit_of_work import Handler, UnitOfWork
 
-HANDLERS: Mapping[type, Sequence[Handler]] = {}
+HANDLERS: Mapping[type, Sequence[Handler]] = {
+    StageRecorded: (on_stage_recorded,),
+}
 
 
 def unit_of_work(

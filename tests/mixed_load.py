@@ -40,8 +40,8 @@ READ_PATHS = ("center_bookings", "booking", "referrals", "referrals_export")
 AUDITED = {
     "center_bookings": "bookings_listed",
     "booking": "booking_viewed",
-    "referrals": "referral_listed",
-    "referrals_export": "referral_exported",
+    "referrals": "referrals_listed",
+    "referrals_export": "referrals_exported",
     "block": "slot_blocked",
     "unblock": "slot_unblocked",
     "book": "booking_created",

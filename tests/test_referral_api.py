@@ -219,7 +219,7 @@ def test_each_role_lists_only_what_it_may_see(app, api, three):
     assert ids(api["staff_y"].get("/referrals")) == [bea]
     assert ids(api["admin"].get("/referrals")) == sorted([alex, bea, cy])
     assert app.test_client().get("/api/v1/referrals").status_code == 401
-    assert [a[0] for a in audit(app)].count("referral_listed") == 5
+    assert [a[0] for a in audit(app)].count("referrals_listed") == 5
 
 
 def test_the_list_filters_by_stage_center_and_overdue(api, three):
@@ -259,7 +259,7 @@ def test_a_name_is_searched_by_post(app, api, three):
     for bad in ({}, {"search": ""}, {"search": "  "}, {"search": "x" * 101}, {"search": 5},
                 {"search": "x", "stage": "nowhere"}, {"search": "x", "name": "y"}):  # fmt: skip
         assert admin.post("/referrals/search", bad).status_code == 400, bad
-    assert ("referral_searched", "admin", "", None, "referral") in audit(app)
+    assert ("referrals_searched", "admin", "", None, "referral") in audit(app)
 
 
 def test_one_referral_is_404_to_every_other_tenant(app, api, three):
@@ -370,10 +370,10 @@ def test_a_correction_appends_and_supersedes(app, api, three):
 
 def test_a_change_made_meanwhile_is_409(app, api, three, monkeypatch):
     """Another request records a stage between this one's reading and writing."""
-    from finder.web import referral_api
+    from finder.referrals import use_cases
 
     alex = three["alex"]["id"]
-    found = referral_api.find_referral
+    found = use_cases.find_referral
 
     def read_then_overtaken(session, actor, referral_id):
         referral = found(session, actor, referral_id)
@@ -386,7 +386,7 @@ def test_a_change_made_meanwhile_is_409(app, api, three, monkeypatch):
         )  # fmt: skip
         return referral
 
-    monkeypatch.setattr(referral_api, "find_referral", read_then_overtaken)
+    monkeypatch.setattr(use_cases, "find_referral", read_then_overtaken)
     response = stage(api, "staff_x", alex, "consultation")
     assert response.status_code == 409 and response.json["error"] == "referral_changed"
     assert "Reload" in response.json["message"]
@@ -513,7 +513,7 @@ def test_the_export_is_an_attachment_of_exactly_what_the_user_may_see(app, api, 
     filtered = exported(api["admin"].get(f"/referrals/export.csv?center_id={CENTER_Y}"))
     assert [line["patient_name"] for line in filtered] == ["Bea Roe"]
     assert exported(api["admin"].get("/referrals/export.csv?stage=infusion")) == []
-    assert [a[0] for a in audit(app)].count("referral_exported") == 5
+    assert [a[0] for a in audit(app)].count("referrals_exported") == 5
     assert app.test_client().get("/api/v1/referrals/export.csv").status_code == 401
 
 

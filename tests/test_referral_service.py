@@ -21,15 +21,15 @@ from finder.domain.errors import UnknownReference
 from finder.domain.journey import StageNotAllowed
 from finder.domain.journey_flags import LEUKAPHERESIS_WITHIN_DAYS
 from finder.extensions import current_catalog
+from finder.referrals import use_cases
 from finder.referrals.records import (
-    STAGE_CHANGED,
     NewReferral,
     ReferralChanged,
     find_referral,
-    record_stage,
     refer,
 )
 from finder.referrals.views import ReferralFilters, dashboard, export_csv
+from finder.reminders.stage_messages import STAGE_CHANGED
 from finder.storage import db
 from finder.storage.models import (
     BookingRow,
@@ -38,6 +38,7 @@ from finder.storage.models import (
     ReminderRow,
     SlotRow,
 )
+from finder.wiring import unit_of_work
 from tests.accounts import CENTER_X, CENTER_Y
 
 # A Monday 08:00 in Boston (EST): the week's slots lie ahead.
@@ -115,20 +116,10 @@ def do_refer(
 
 
 def move(referral: ReferralRow, stage: str, by, at: date = TODAY, **more) -> ReferralRow:
-    with db.transaction() as session:
-        found = session.get(ReferralRow, referral.id)
-        assert found is not None
-        return record_stage(
-            session,
-            found,
-            stage,
-            actor=actor(by),
-            at=at,
-            note=more.pop("note", ""),
-            today=TODAY,
-            now=NOW,
-            **more,
-        )
+    """Record a stage as the pages and the API do, on the center's date at NOW."""
+    entry = use_cases.StageEntry(stage=stage, at=at, note=more.pop("note", ""), **more)
+    uow = unit_of_work(db.session(), now=NOW)
+    return use_cases.record_stage(uow, actor(by), referral.id, entry, catalog=current_catalog())
 
 
 def count(model, *where) -> int:
@@ -303,6 +294,8 @@ def test_a_correction_that_keeps_the_stage_sends_nothing(ctx):
 def test_a_change_made_meanwhile_is_refused_not_overwritten(app, ctx):
     provider, staff = ctx["provider_a"], ctx["staff_x"]
     referral = do_refer(provider.id, "Alex Doe")
+    catalog = current_catalog()
+    db.session().commit()  # the catalog's reading ends here, before the two sessions write
     engine = db.engine(app)
     with Session(engine, expire_on_commit=False) as slow, Session(engine) as quick:
         seen = slow.get(ReferralRow, referral.id)  # read, then the caller thinks a while
@@ -310,13 +303,13 @@ def test_a_change_made_meanwhile_is_refused_not_overwritten(app, ctx):
         slow.commit()
         other = quick.get(ReferralRow, referral.id)
         assert other is not None
-        record_stage(quick, other, "consultation", actor=actor(staff), at=TODAY, note="",
-                     today=TODAY, now=NOW)  # fmt: skip
-        quick.commit()
+        entry = use_cases.StageEntry("consultation", at=TODAY)
+        quick_work = unit_of_work(quick, now=NOW)
+        use_cases.record_stage(quick_work, actor(staff), other.id, entry, catalog=catalog)
         with pytest.raises(ReferralChanged):
-            record_stage(slow, seen, "consultation", actor=actor(provider), at=TODAY, note="",
-                         today=TODAY, now=NOW)  # fmt: skip
-        slow.rollback()
+            use_cases.record_stage(
+                unit_of_work(slow, now=NOW), actor(provider), seen.id, entry, catalog=catalog
+            )
     db.session().expire_all()
     assert count(ReferralEventRow, ReferralEventRow.referral_id == referral.id) == 2
     assert notifications(referral.id) == 1  # only the change that was made

@@ -10,17 +10,20 @@ from sqlalchemy import select, update
 
 from finder.booking.bookings import cancel
 from finder.domain.accounts import Actor, Role
-from finder.referrals.records import record_stage
+from finder.extensions import current_catalog
+from finder.referrals import use_cases
 from finder.reminders.dispatch import Dispatcher
 from finder.reminders.messages import message_id
 from finder.reminders.outbox import reminders_of
 from finder.reminders.scheduler import build
 from finder.storage import db
-from finder.storage.models import BookingRow, ReferralRow, ReminderRow
+from finder.storage.models import BookingRow, ReminderRow
+from finder.wiring import unit_of_work
 from tests.accounts import CENTER_X, add_account
 from tests.test_booking_service import NOW, do_book, publish, request_for, slot_at
 
 WEDNESDAY = date(2027, 1, 13)
+TODAY = date(2027, 1, 11)  # NOW's date at the center
 
 
 class Clock:
@@ -277,12 +280,9 @@ def test_the_provider_is_told_when_the_center_moves_their_patient_to_a_new_stage
     staff = add_account(app, "staff_x", role="staff", centers=[CENTER_X])
     actor = Actor(staff.id, Role.STAFF, frozenset({CENTER_X}))
     with db.transaction() as session:
-        referral = session.get(ReferralRow, booking.referral_id)
-        note = "Seen with her daughter."
-        record_stage(
-            session, referral, "consultation", actor=actor, at=WEDNESDAY, note=note,
-            today=WEDNESDAY, now=NOW,
-        )  # fmt: skip
+        entry = use_cases.StageEntry("consultation", at=TODAY, note="Seen with her daughter.")
+        uow = unit_of_work(session, now=NOW)
+        use_cases.record_stage(uow, actor, booking.referral_id, entry, catalog=current_catalog())
         already = update(ReminderRow).where(ReminderRow.booking_id.is_not(None))
         session.execute(already.values(status="sent"))
     assert dispatcher(app, Clock()).drain().sent == 1
@@ -301,10 +301,11 @@ def test_the_provider_is_not_told_of_a_stage_they_recorded_themselves(mailing):
     _app, provider, _smtp = mailing
     booking = book_wednesday(provider)
     with db.transaction() as session:
-        referral = session.get(ReferralRow, booking.referral_id)
-        record_stage(
-            session, referral, "consultation", actor=Actor(provider.id, Role.PROVIDER, frozenset()),
-            at=WEDNESDAY, note="", today=WEDNESDAY, now=NOW,
-        )  # fmt: skip
+        provider_actor = Actor(provider.id, Role.PROVIDER, frozenset())
+        entry = use_cases.StageEntry("consultation", at=TODAY)
+        uow = unit_of_work(session, now=NOW)
+        use_cases.record_stage(
+            uow, provider_actor, booking.referral_id, entry, catalog=current_catalog()
+        )
         queued = session.scalars(select(ReminderRow).where(ReminderRow.kind == "stage_changed"))
         assert list(queued) == []

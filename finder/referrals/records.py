@@ -1,7 +1,7 @@
 """Referrals in the database: made on their own or with the first booking, moved along the
 journey by appending to their history, seen only by their provider and their center's staff.
 
-Every function works in the caller's transaction; the caller commits.
+Every function works in the caller's transaction; the caller (a use case) commits.
 """
 
 from dataclasses import dataclass
@@ -17,14 +17,10 @@ from finder.domain.bookings import check_center_gives
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import StageChange, journey, record_correction, record_move
 from finder.domain.products import ProductCatalog
-from finder.domain.reminders import PROVIDER
 from finder.domain.stay_plan import check_planned_infusion
 from finder.geocoding import Place
-from finder.reminders.outbox import queued
 from finder.storage.models import BookingRow, ReferralEventRow, ReferralRow
 from finder.storage.tenancy import visible_to
-
-STAGE_CHANGED = "stage_changed"
 
 
 class Unchanged:
@@ -41,6 +37,18 @@ class ReferralExists(DomainError):
 
 class ReferralClosed(DomainError):
     code = "referral_closed"
+
+
+class InvalidReferral(DomainError):
+    """A referral request whose values cannot be used; `fields` names each, never a value."""
+
+    code = "invalid_referral"
+
+
+class InvalidHome(DomainError):
+    """Text given as a home that cannot be a place at all (the geocoder's own words)."""
+
+    code = "invalid_location"
 
 
 class ReferralChanged(DomainError):
@@ -246,7 +254,7 @@ def record_stage(
     correction: bool = False,
     entry: int | None = None,
 ) -> ReferralRow:
-    """Append a move (or a correction) to the history; the provider hears of moves by staff."""
+    """Append a move (or a correction) to the history, unless another change took its place."""
     past = history(referral)
     if correction:
         change = record_correction(past, stage, at=at, today=today, by_user_id=actor.user_id,
@@ -254,7 +262,6 @@ def record_stage(
     else:
         change = record_move(past, stage, at=at, today=today, by_user_id=actor.user_id,
                              note=note, recorded_at=now)  # fmt: skip
-    before = journey(past).stage
     event = _event(referral.id, len(past), change)
     try:
         with session.begin_nested():
@@ -266,8 +273,6 @@ def record_stage(
     referral.stage = view.stage or stage
     referral.stage_since = view.since or at
     referral.updated_at = now
-    if view.stage != before and actor.user_id != referral.provider_id:
-        _notify_provider(session, referral, event, now)
     session.flush()
     session.refresh(referral)
     return referral
@@ -287,22 +292,6 @@ def find_referral(session: Session, actor: Actor, referral_id: int) -> ReferralR
     if found is None:
         raise UnknownReference("No such referral.")
     return found
-
-
-def _notify_provider(
-    session: Session, referral: ReferralRow, event: ReferralEventRow, now: datetime
-) -> None:
-    """A message to the referring provider, through the same outbox as reminders."""
-    session.add(
-        queued(
-            STAGE_CHANGED,
-            PROVIDER,
-            due_at=now,
-            now=now,
-            referral_id=referral.id,
-            referral_event_id=event.id,
-        )
-    )
 
 
 def _event(referral_id: int, position: int, change: StageChange) -> ReferralEventRow:

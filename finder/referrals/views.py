@@ -277,3 +277,15 @@ def _safe(value: object) -> object:
 def _utc(value: datetime) -> datetime:
     """SQLite's aggregate loses the zone the column type would have added."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def bookings_of(session: Session, referral_id: int) -> list[BookingRow]:
+    """The consultations booked under this referral, earliest first."""
+    return list(
+        session.scalars(
+            select(BookingRow)
+            .join(SlotRow, BookingRow.slot_id == SlotRow.id)
+            .where(BookingRow.referral_id == referral_id)
+            .order_by(SlotRow.start_at)
+        )
+    )

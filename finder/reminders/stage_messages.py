@@ -5,13 +5,33 @@ from datetime import datetime
 from babel.dates import format_date
 from flask import render_template
 from flask_babel import force_locale, gettext
+from sqlalchemy.orm import Session
 
 from finder.domain.centers import Center
 from finder.domain.journey import label
+from finder.domain.reminders import PROVIDER
+from finder.events import StageRecorded
 from finder.mail import Mail
 from finder.public_url import public_link
 from finder.reminders.messages import LOCALE, initials, message_id
+from finder.reminders.outbox import queued
 from finder.storage.models import ReferralEventRow, ReferralRow, ReminderRow, UserRow
+
+STAGE_CHANGED = "stage_changed"
+
+
+def on_stage_recorded(session: Session, event: StageRecorded) -> None:
+    """A message to the referring provider, through the same outbox as reminders."""
+    session.add(
+        queued(
+            STAGE_CHANGED,
+            PROVIDER,
+            due_at=event.now,
+            now=event.now,
+            referral_id=event.referral.id,
+            referral_event_id=event.entry_id,
+        )
+    )
 
 
 def compose_stage_change(

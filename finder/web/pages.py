@@ -16,6 +16,7 @@ from finder.domain.stay_plan import StayPlan
 from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import AmbiguousPlace, GeocodingError, InvalidQuery, PlaceNotFound
 from finder.maps import MapAssets
+from finder.referrals.pages import referral_page, referrals
 from finder.results_page import ResultsPage, results_page
 from finder.storage import db
 from finder.web.access import PROVIDER, PUBLIC, allow
@@ -26,8 +27,6 @@ from finder.web.errors import BadRequest
 from finder.web.local_times import short_day_text
 from finder.web.my_bookings import bookings
 from finder.web.params import Param, parse_query
-from finder.web.referral_pages import referrals
-from finder.web.referral_timeline import referral_page
 
 pages = Blueprint("pages", __name__)
 pages.register_blueprint(booking)  # /book/<center_id>: endpoints pages.booking.*

@@ -4,11 +4,9 @@ last entry. Its provider, its center's staff and admins see it; anyone else gets
 """
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -20,63 +18,35 @@ from finder.domain.journey_flags import days_in_stage, overdue
 from finder.domain.products import NotOnLabel
 from finder.domain.stay_plan import InvalidPlan
 from finder.extensions import current_catalog, current_geocoder
-from finder.referrals import views
-from finder.referrals.records import (
-    ReferralChanged,
-    ReferralClosed,
-    change_plan,
-    find_referral,
-    history,
-    record_stage,
-)
-from finder.storage import db
-from finder.storage.models import BookingRow, ReferralRow, SlotRow, UserRow
-from finder.web.access import SIGNED_IN, allow
-from finder.web.auth import now, record_event
-from finder.web.booking_pages import center_or_404, signed_in_actor
-from finder.web.ids import MAX_ID
-from finder.web.my_bookings import status_names
-from finder.web.referral_forms import (
+from finder.referrals import use_cases, views
+from finder.referrals.forms import (
     ALL_STAGES,
+    booking_status_names,
     check_note,
     entered,
     locate_home,
     page_words,
     parse_day,
     parse_planned,
-    plan_sentences,
     planned_date_hint,
-    precision_words,
     stage_names,
     stage_problem,
 )
-
-referral_page = Blueprint("referral", __name__)
-TIMELINE = "pages.referral.timeline"
-
-
-def audit(action: str, referral: ReferralRow | None = None, **what: Any) -> None:
-    if referral is not None:
-        what.update(target_id=referral.id, center_id=referral.center_id)
-    record_event(action, target_type="referral", **what)
-
-
-def center_today(center_id: str) -> date:
-    """The center's local date: no stage may be dated after it."""
-    try:
-        zone = current_catalog().centers.get(center_id).timezone
-    except UnknownReference:
-        zone = "UTC"
-    return now().astimezone(ZoneInfo(zone)).date()
-
-
-def _find(referral_id: int) -> ReferralRow:
-    if referral_id > MAX_ID:
-        abort(404, description=gettext("No such referral."))
-    try:
-        return find_referral(db.session(), signed_in_actor(), referral_id)
-    except UnknownReference:
-        abort(404, description=gettext("No such referral."))
+from finder.referrals.pages import referral_page
+from finder.referrals.pages.scope import (
+    TIMELINE,
+    center_or_404,
+    center_today,
+    referral_number,
+    seen_referral,
+    signed_in_actor,
+)
+from finder.referrals.pages.stay import plan_sentences, precision_words
+from finder.referrals.records import ReferralChanged, ReferralClosed, history
+from finder.storage import db
+from finder.storage.models import BookingRow, ReferralRow, UserRow
+from finder.web.access import SIGNED_IN, allow
+from finder.web.commands import run
 
 
 def _booking_link(actor: Actor, booking: BookingRow) -> str:
@@ -103,14 +73,7 @@ def _timeline_page(
     plan = views.referral_plan(referral, catalog)
     people = {e.change.by_user_id for e in view.entries} | {referral.provider_id}
     users = {u.id: u for u in session.scalars(select(UserRow).where(UserRow.id.in_(people)))}
-    bookings = list(
-        session.scalars(
-            select(BookingRow)
-            .join(SlotRow, BookingRow.slot_id == SlotRow.id)
-            .where(BookingRow.referral_id == referral.id)
-            .order_by(SlotRow.start_at)
-        )
-    )
+    bookings = views.bookings_of(session, referral.id)
     current = view.stage
     page = render_template(
         "referrals/timeline.html",
@@ -130,7 +93,7 @@ def _timeline_page(
         product=catalog.products.names.get(referral.product or "", referral.product),
         next_stages=[s for s in ALL_STAGES if move_allowed(current, s)],
         bookings=[(b, _booking_link(actor, b)) for b in bookings],
-        statuses=status_names(),
+        statuses=booking_status_names(),
         precision=precision_words().get(referral.home_precision, ""),
         today=today,
         long_day=lambda day: format_date(day, "long"),
@@ -147,9 +110,11 @@ def _timeline_page(
 @allow(SIGNED_IN)
 def timeline(referral_id: int) -> tuple[str, int]:
     """One referral: the patient, the stay plan, the history and the forms to move it on."""
-    found = _find(referral_id)
-    audit("referral_viewed", found)
-    db.session().commit()
+    number = referral_number(referral_id)
+    try:
+        found = run(use_cases.view_referral, signed_in_actor(), number)
+    except UnknownReference:
+        abort(404, description=gettext("No such referral."))
     return _timeline_page(found)
 
 
@@ -157,51 +122,41 @@ def timeline(referral_id: int) -> tuple[str, int]:
 @allow(SIGNED_IN)
 def save_plan(referral_id: int) -> Response | tuple[str, int]:
     """The planned infusion date and the patient's home."""
-    found = _find(referral_id)
+    found = seen_referral(referral_id)
     values = entered(request.form, ("planned_infusion", "home"))
     errors: dict[str, str] = {}
     planned = parse_planned(values["planned_infusion"], errors, name="plan-infusion")
     home_changed = values["home"].strip() != found.home_label
     home = locate_home(values["home"], current_geocoder(), errors, name="plan-home")
-    if errors:
-        message = gettext("The plan was not saved. Check the fields marked below.")
-        return _timeline_page(
-            found, errors=errors, values=values, alert=("plan", message), status=400
-        )
-    changes: dict[str, Any] = {"home": home} if home_changed else {}
-    try:
-        change_plan(
-            db.session(), found, products=current_catalog().products,
-            today=center_today(found.center_id), now=now(), planned_infusion=planned, **changes,
-        )  # fmt: skip
-    except NotOnLabel:
-        db.session().rollback()
-        errors["plan-infusion"] = gettext(
-            "On this date the patient's age is outside the product's label for this disease."
-        )
-        message = gettext("The plan was not saved. Check the fields marked below.")
-        return _timeline_page(
-            found, errors=errors, values=values, alert=("plan", message), status=400
-        )
-    except InvalidPlan:
-        db.session().rollback()
-        errors["plan-infusion"] = planned_date_hint()
-        message = gettext("The plan was not saved. Check the fields marked below.")
-        return _timeline_page(
-            found, errors=errors, values=values, alert=("plan", message), status=400
-        )
-    except ReferralClosed as error:
-        db.session().rollback()
-        return _timeline_page(found, values=values, alert=("plan", error.message), status=409)
-    audit("referral_plan_changed", found)
-    db.session().commit()
-    flash(gettext("Plan saved."))
-    return redirect(url_for(TIMELINE, referral_id=found.id, _anchor="plan"), code=303)
+    if not errors:
+        changes: dict[str, Any] = {"home": home} if home_changed else {}
+        try:
+            run(
+                use_cases.change_plan, signed_in_actor(), found.id, catalog=current_catalog(),
+                planned_infusion=planned, **changes,
+            )  # fmt: skip
+        except NotOnLabel:
+            errors["plan-infusion"] = gettext(
+                "On this date the patient's age is outside the product's label for this disease."
+            )
+        except InvalidPlan:
+            errors["plan-infusion"] = planned_date_hint()
+        except ReferralClosed as error:
+            found = seen_referral(referral_id)
+            return _timeline_page(found, values=values, alert=("plan", error.message), status=409)
+        else:
+            flash(gettext("Plan saved."))
+            return redirect(url_for(TIMELINE, referral_id=found.id, _anchor="plan"), code=303)
+    message = gettext("The plan was not saved. Check the fields marked below.")
+    return _timeline_page(
+        seen_referral(referral_id), errors=errors, values=values, alert=("plan", message),
+        status=400,
+    )  # fmt: skip
 
 
 def _record(referral_id: int, *, correction: bool) -> Response | tuple[str, int]:
     """Append a move or a correction; a refusal changes nothing, is audited, and is shown."""
-    found = _find(referral_id)
+    found = seen_referral(referral_id)
     form = "fix" if correction else "move"
     values = entered(request.form, ("stage", "at", "note"))
     errors: dict[str, str] = {}
@@ -210,31 +165,27 @@ def _record(referral_id: int, *, correction: bool) -> Response | tuple[str, int]
         errors[f"{form}-at"] = stage_problem("at", "")
     if correction:
         check_note(values["note"], required=True, errors=errors, name=f"{form}-note")
-    action = "referral_corrected" if correction else "referral_stage_recorded"
-    session = db.session()
-    if at is not None and not errors:
-        try:
-            record_stage(
-                session, found, values["stage"], actor=signed_in_actor(), at=at,
-                note=values["note"], today=center_today(found.center_id), now=now(),
-                correction=correction,
-            )  # fmt: skip
-        except DomainError as error:
-            session.rollback()
-            audit(action, _find(referral_id), outcome=error.code)
-            session.commit()
-            return _refused(_find(referral_id), form, values, error)
-        audit(action, found)
-        session.commit()
-        stage = stage_names()[found.stage]
-        flash(
-            gettext("Corrected: %(stage)s.", stage=stage)
-            if correction
-            else gettext("Recorded: %(stage)s.", stage=stage)
+    if at is None or errors:
+        message = gettext("Nothing was recorded. Check the fields marked below.")
+        return _timeline_page(
+            found, errors=errors, values=values, alert=(form, message), status=400
         )
-        return redirect(url_for(TIMELINE, referral_id=found.id, _anchor="history"), code=303)
-    message = gettext("Nothing was recorded. Check the fields marked below.")
-    return _timeline_page(found, errors=errors, values=values, alert=(form, message), status=400)
+    entry = use_cases.StageEntry(
+        stage=values["stage"], at=at, note=values["note"], correction=correction
+    )
+    try:
+        moved = run(
+            use_cases.record_stage, signed_in_actor(), found.id, entry, catalog=current_catalog()
+        )
+    except DomainError as error:
+        return _refused(seen_referral(referral_id), form, values, error)
+    stage = stage_names()[moved.stage]
+    flash(
+        gettext("Corrected: %(stage)s.", stage=stage)
+        if correction
+        else gettext("Recorded: %(stage)s.", stage=stage)
+    )
+    return redirect(url_for(TIMELINE, referral_id=moved.id, _anchor="history"), code=303)
 
 
 def _refused(

@@ -8,36 +8,29 @@ date a stage may carry, a patient's age check, days in stage and overdue flags. 
 answers are given in the center's zone too.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, request
 
-from finder.booking.views import local_iso
 from finder.catalog import Catalog
 from finder.domain.accounts import Actor
-from finder.domain.bookings import parse_patient
-from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.errors import UnknownReference
 from finder.domain.journey import EXITS, STAGES, InvalidStageChange, journey
 from finder.domain.journey_flags import days_in_stage, overdue
 from finder.domain.stay_plan import InvalidPlan
 from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import InvalidQuery, Place
-from finder.referrals.records import (
-    NewReferral,
-    find_referral,
-    history,
-    record_stage,
-    refer,
-)
-from finder.referrals.records import change_plan as save_plan
+from finder.referrals import use_cases
+from finder.referrals.centers import center_facts, center_today, local_today
+from finder.referrals.intake import ReferralRequest
+from finder.referrals.records import InvalidHome, history
 from finder.referrals.schemas import REFERRAL_SCHEMAS
 from finder.referrals.views import (
     DashboardRow,
     ReferralFilters,
-    dashboard,
     export_csv,
     infusion_days,
     next_appointments,
@@ -46,10 +39,11 @@ from finder.referrals.views import (
     rule_of,
 )
 from finder.storage import db
-from finder.storage.models import CenterRow, ReferralRow
+from finder.storage.models import ReferralRow
 from finder.web.access import PROVIDER, SIGNED_IN
 from finder.web.api import operations
-from finder.web.auth import current_actor, now, record_event
+from finder.web.auth import current_actor, now
+from finder.web.commands import run
 from finder.web.ids import MAX_ID
 from finder.web.openapi import SCHEMAS
 from finder.web.operations import json_body
@@ -72,21 +66,11 @@ FILTERS = (
         description="1: only referrals that wait longer than the typical journey.",
     ),
 )
+
+
 REFERRAL = {"path_examples": {"referral_id": "1"}, "path_converters": {"referral_id": "int"}}
 
 SCHEMAS.update(REFERRAL_SCHEMAS)
-
-
-class InvalidReferral(DomainError):
-    """A referral request whose values cannot be used; `fields` names each, never a value."""
-
-    code = "invalid_referral"
-
-
-class InvalidHome(DomainError):
-    """Text in `home` that cannot be a place at all (the geocoder's own words)."""
-
-    code = "invalid_location"
 
 
 def _actor() -> Actor:
@@ -102,46 +86,18 @@ def _referral_id(number: int) -> int:
     return number
 
 
-def _center_facts(center_id: str, catalog: Catalog) -> tuple[str, str]:
-    """The center's name and time zone; a center withdrawn from the list keeps its row."""
-    try:
-        center = catalog.centers.get(center_id)
-        return center.name, center.timezone
-    except UnknownReference:
-        row = db.session().get(CenterRow, center_id)
-        return (row.name, row.timezone) if row is not None else (center_id, "UTC")
-
-
-def _local_today(zone: str, moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(zone)).date()
-
-
-def _today_at(catalog: Catalog, moment: datetime) -> Callable[[str], date]:
-    """The local date at each center, for the dashboard's days in stage and flags."""
-    zones: dict[str, date] = {}
-
-    def today(center_id: str) -> date:
-        if center_id not in zones:
-            zones[center_id] = _local_today(_center_facts(center_id, catalog)[1], moment)
-        return zones[center_id]
-
-    return today
-
-
-def _audit(action: str, referral: ReferralRow) -> None:
-    """Record a read or change of this referral: who and what, never the patient."""
-    record_event(
-        action, target_type="referral", target_id=referral.id, center_id=referral.center_id
-    )
-
-
 # The answer ------------------------------------------------------------------------------------
+
+
+def local_iso(instant: datetime, timezone: str) -> str:
+    """An instant as ISO 8601 with the offset of the given zone (the API's times)."""
+    return instant.astimezone(ZoneInfo(timezone)).isoformat()
 
 
 def _row(referral: ReferralRow, catalog: Catalog, moment: datetime) -> DashboardRow:
     """One referral as a dashboard row, counted as the dashboard counts it."""
     past = history(referral)
-    today = _today_at(catalog, moment)(referral.center_id)
+    today = center_today(db.session(), catalog, referral.center_id, moment)
     upcoming = next_appointments(db.session(), [referral.id], now=moment)
     return DashboardRow(
         referral=referral,
@@ -161,7 +117,7 @@ def _row(referral: ReferralRow, catalog: Catalog, moment: datetime) -> Dashboard
 def _referral_body(row: DashboardRow, catalog: Catalog) -> dict[str, Any]:
     """views.referral_json with the center's time zone, and its times given in that zone."""
     referral = row.referral
-    name, zone = _center_facts(referral.center_id, catalog)
+    name, zone = center_facts(db.session(), catalog, referral.center_id)
     body: dict[str, Any] = {}
     for key, value in referral_json(row, name).items():
         body[key] = value
@@ -180,19 +136,9 @@ def _answer(referral: ReferralRow, catalog: Catalog, moment: datetime) -> dict[s
     return _referral_body(_row(referral, catalog, moment), catalog)
 
 
-def _list(filters: ReferralFilters, action: str) -> Response:
-    catalog, moment = current_catalog(), now()
-    session = db.session()
-    rows = dashboard(
-        session,
-        _actor(),
-        catalog,
-        today=_today_at(catalog, moment),
-        now=moment,
-        filters=filters,
-    )
-    record_event(action, target_type="referral")
-    session.commit()
+def _list(filters: ReferralFilters) -> Response:
+    catalog = current_catalog()
+    rows = run(use_cases.list_referrals, _actor(), filters, catalog=catalog)
     return jsonify({"referrals": [_referral_body(row, catalog) for row in rows]})
 
 
@@ -217,7 +163,7 @@ def _query_filters(values: dict[str, Any]) -> ReferralFilters:
 )
 def list_referrals() -> Response:
     values = parse_query(FILTERS, request.args)
-    return _list(_query_filters(values), "referral_listed")
+    return _list(_query_filters(values))
 
 
 @operations.post(
@@ -237,7 +183,7 @@ def search_referrals() -> Response:
         search=body["search"],
         overdue_only=bool(body.get("overdue", False)),
     )
-    return _list(filters, "referral_searched")
+    return _list(filters)
 
 
 @operations.get(
@@ -249,19 +195,9 @@ def search_referrals() -> Response:
 )
 def export_referrals() -> Response:
     values = parse_query(FILTERS, request.args)
-    catalog, moment = current_catalog(), now()
-    session = db.session()
-    rows = dashboard(
-        session,
-        _actor(),
-        catalog,
-        today=_today_at(catalog, moment),
-        now=moment,
-        filters=_query_filters(values),
-    )
-    record_event("referral_exported", target_type="referral")
-    session.commit()
-    day = _export_day([row.referral.center_id for row in rows], catalog, moment)
+    catalog = current_catalog()
+    rows = run(use_cases.export_referrals, _actor(), _query_filters(values), catalog=catalog)
+    day = _export_day([row.referral.center_id for row in rows], catalog, now())
     return Response(
         export_csv(rows),
         content_type="text/csv; charset=utf-8",
@@ -274,8 +210,8 @@ def export_referrals() -> Response:
 
 def _export_day(center_ids: Sequence[str], catalog: Catalog, moment: datetime) -> date:
     """The export's date: the centers' local date when they share one zone, else UTC's."""
-    zones = {_center_facts(center_id, catalog)[1] for center_id in set(center_ids)}
-    return _local_today(zones.pop() if len(zones) == 1 else "UTC", moment)
+    zones = {center_facts(db.session(), catalog, center_id)[1] for center_id in set(center_ids)}
+    return local_today(zones.pop() if len(zones) == 1 else "UTC", moment)
 
 
 @operations.get(
@@ -287,10 +223,7 @@ def _export_day(center_ids: Sequence[str], catalog: Catalog, moment: datetime) -
 )
 def get_referral(referral_id: int) -> Response:
     parse_query((), request.args)
-    session = db.session()
-    referral = find_referral(session, _actor(), _referral_id(referral_id))
-    _audit("referral_viewed", referral)
-    session.commit()
+    referral = run(use_cases.view_referral, _actor(), _referral_id(referral_id))
     return jsonify(_answer(referral, current_catalog(), now()))
 
 
@@ -308,57 +241,19 @@ def get_referral(referral_id: int) -> Response:
 def create_referral() -> tuple[Response, int]:
     parse_query((), request.args)
     body = json_body(SCHEMAS)
-    catalog, moment = current_catalog(), now()
-    session = db.session()
-    actor = _actor()
-    new, today = _new_referral(body, catalog, moment)
-    referral = refer(
-        session, new, catalog=catalog, provider_id=actor.user_id, today=today, now=moment
-    )
-    _audit("referral_created", referral)
-    session.commit()
-    return jsonify(_answer(referral, catalog, moment)), 201
-
-
-def _new_referral(
-    body: dict[str, Any], catalog: Catalog, moment: datetime
-) -> tuple[NewReferral, date]:
-    """The referral to make and the center's date today, or why not, each field named."""
-    problems: dict[str, str] = {}
-    try:
-        center = catalog.centers.get(body["center_id"])
-    except UnknownReference:
-        center = None
-        problems["center_id"] = "unknown center"
-    today = _local_today(center.timezone if center else "UTC", moment)
-    patient = parse_patient(body["patient"], today=today, problems=problems)
-    products = catalog.products
-    indication = body.get("indication") or ""
-    if indication and indication not in products.indications:
-        problems["indication"] = "unknown indication"
-    product = body.get("product") or None
-    if product is not None and product not in products.ids:
-        problems["product"] = "unknown product"
-    rule = body.get("rule") or catalog.rules.default_id
-    if rule not in catalog.rules.ids:
-        problems["rule"] = "unknown rule set"
-    if problems or patient is None or center is None:
-        listed = "; ".join(f"{name}: {reason}" for name, reason in sorted(problems.items()))
-        raise InvalidReferral(f"Check the referral ({listed}).", fields=problems)
-    new = NewReferral(
-        center_id=center.id,
-        patient_name=patient.name,
-        patient_birth_date=patient.birth_date,
-        patient_email=patient.email,
-        patient_phone=patient.phone,
-        indication=indication,
-        product=product,
-        rule_id=rule,
-        home=_locate(body.get("home") or ""),
-        stage=body.get("stage") or "referral",
+    catalog = current_catalog()
+    asked = ReferralRequest(
+        center_id=body["center_id"],
+        patient=body["patient"],
+        indication=body.get("indication") or "",
+        product=body.get("product") or None,
+        rule=body.get("rule") or "",
+        stage=body.get("stage") or "",
         note=body.get("note") or "",
+        home=_locate(body.get("home") or ""),
     )
-    return new, today
+    referral = run(use_cases.refer, _actor(), asked, catalog=catalog)
+    return jsonify(_answer(referral, catalog, now())), 201
 
 
 def _locate(text: str) -> Place | None:
@@ -384,38 +279,23 @@ def _locate(text: str) -> Place | None:
 def record_referral_stage(referral_id: int) -> Response:
     parse_query((), request.args)
     body = json_body(SCHEMAS)
-    catalog, moment = current_catalog(), now()
-    session = db.session()
-    actor = _actor()
-    referral = find_referral(session, actor, _referral_id(referral_id))
-    today = _local_today(_center_facts(referral.center_id, catalog)[1], moment)
-    correction = bool(body.get("correction", False))
-    entry = body.get("entry")
-    if entry is not None and not correction:
-        raise InvalidStageChange(
-            "Only a correction names the entry it puts right.",
-            fields={"entry": "only with correction"},
-        )
-    record_stage(
-        session,
-        referral,
-        body["stage"],
-        actor=actor,
-        at=_stage_day(body.get("at"), today),
+    catalog = current_catalog()
+    entry = use_cases.StageEntry(
+        stage=body["stage"],
+        at=_stage_day(body.get("at")),
         note=body.get("note") or "",
-        today=today,
-        now=moment,
-        correction=correction,
-        entry=entry,
+        correction=bool(body.get("correction", False)),
+        entry=body.get("entry"),
     )
-    _audit("referral_stage_corrected" if correction else "referral_stage_recorded", referral)
-    session.commit()
-    return jsonify(_answer(referral, catalog, moment))
+    number = _referral_id(referral_id)
+    referral = run(use_cases.record_stage, _actor(), number, entry, catalog=catalog)
+    return jsonify(_answer(referral, catalog, now()))
 
 
-def _stage_day(value: str | None, today: date) -> date:
+def _stage_day(value: str | None) -> date | None:
+    """The stage's date as given, or None for the center's date today."""
     if not value:
-        return today
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -444,19 +324,15 @@ def _stage_day(value: str | None, today: date) -> date:
 def change_plan(referral_id: int) -> Response:
     parse_query((), request.args)
     body = json_body(SCHEMAS)
-    catalog, moment = current_catalog(), now()
-    session = db.session()
-    referral = find_referral(session, _actor(), _referral_id(referral_id))
+    catalog = current_catalog()
     changes: dict[str, Any] = {}
     if "planned_infusion" in body:
         changes["planned_infusion"] = _planned_day(body["planned_infusion"])
     if "home" in body:
         changes["home"] = _locate(body["home"])
-    today = _local_today(_center_facts(referral.center_id, catalog)[1], moment)
-    save_plan(session, referral, products=catalog.products, today=today, now=moment, **changes)
-    _audit("referral_plan_changed", referral)
-    session.commit()
-    return jsonify(_answer(referral, catalog, moment))
+    number = _referral_id(referral_id)
+    referral = run(use_cases.change_plan, _actor(), number, catalog=catalog, **changes)
+    return jsonify(_answer(referral, catalog, now()))
 
 
 def _planned_day(value: str | None) -> date | None:

@@ -1,5 +1,5 @@
 """The referral pages' forms and words: a new referral, the plan, a stage or a correction as
-entered, each problem in the page's words beside its field, and the stay plan in plain language.
+entered, and each problem in the page's words beside its field.
 
 The domain's own checks (the patient's details, the journey's rules) decide; this module only
 reads the form into their shape and says their answers in the page's words.
@@ -13,11 +13,8 @@ from typing import Any
 
 from flask_babel import format_date, gettext, ngettext
 
-from finder.catalog import Catalog
-from finder.domain.bookings import parse_patient
-from finder.domain.centers import Center
+from finder.domain.bookings import ProductNotOffered
 from finder.domain.contact import line_breaks_as_newlines, unsafe_text
-from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import (
     EARLIEST_STAGE_DATE,
     EXITS,
@@ -29,8 +26,8 @@ from finder.domain.journey import (
 from finder.domain.journey_flags import OverdueFlag
 from finder.domain.products import NOT_AT_AGE, NotOnLabel
 from finder.geocoding import AmbiguousPlace, Geocoder, GeocodingError, Place
-from finder.referrals.records import NewReferral
-from finder.referrals.views import ReferralPlan
+from finder.referrals.intake import ReferralRequest
+from finder.referrals.records import InvalidReferral
 from finder.web.booking_form import field_messages
 from finder.web.local_times import time_text
 
@@ -68,6 +65,16 @@ def stage_names() -> dict[str, str]:
 ALL_STAGES = (*STAGES, *EXITS)
 
 
+def booking_status_names() -> dict[str, str]:
+    """A consultation booking's status in the page's words, as the booking pages say it."""
+    return {
+        "booked": gettext("Booked"),
+        "cancelled": gettext("Cancelled"),
+        "completed": gettext("Completed"),
+        "no_show": gettext("No-show"),
+    }
+
+
 def page_words() -> dict[str, Any]:
     """The words and helpers every referral page's template uses."""
     names = stage_names()
@@ -78,15 +85,6 @@ def page_words() -> dict[str, Any]:
         "days_text": days_text,
         "flag_text": flag_text,
         "time_text": time_text,
-    }
-
-
-def precision_words() -> dict[str, str]:
-    return {
-        "address": gettext("street address"),
-        "zip": gettext("ZIP code"),
-        "city": gettext("city"),
-        "state": gettext("state"),
     }
 
 
@@ -142,95 +140,62 @@ def entered(form: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class NewReferralForm:
-    """The referral to make, or each field's problem in the page's words."""
+    """The referral asked for, and what the form itself finds missing, in the page's words."""
 
-    referral: NewReferral | None
+    request: ReferralRequest
     errors: dict[str, str]
 
 
-def parse_new_referral(
-    values: Mapping[str, str], *, catalog: Catalog, geocoder: Geocoder, today: date
-) -> NewReferralForm:
+def parse_new_referral(values: Mapping[str, str], *, geocoder: Geocoder) -> NewReferralForm:
+    """The form as a referral request; the referral's own checks come after (`refer`)."""
     errors: dict[str, str] = {}
-    center = _center(values["center_id"], catalog, errors)
-    problems: dict[str, str] = {}
-    patient = parse_patient(
-        {
-            "name": values["patient_name"],
-            "birth_date": values["patient_birth_date"],
-            "email": values["patient_email"],
-            "phone": values["patient_phone"],
-        },
-        today=today,
-        problems=problems,
-    )
-    errors.update(field_messages(DomainError("", fields=problems)))
-    indication = _indication(values["indication"], center, catalog, errors)
-    product = _product(values["product"], center, catalog, errors)
-    if patient is not None and product is not None and not {"product", "indication"} & {*errors}:
-        try:
-            catalog.products.check_label(
-                product, indication, birth_date=patient.birth_date, on=today
-            )
-        except NotOnLabel as error:
-            errors["product"] = label_problem(error)
-    rule = values["rule"] or catalog.rules.default_id
-    if rule not in catalog.rules.ids:
-        errors["rule"] = gettext("Choose a rule from the list.")
+    if not values["center_id"]:
+        errors["center_id"] = gettext("Choose the center.")
+    if not values["indication"]:
+        errors["indication"] = gettext("Choose the disease.")
     stage = values["stage"] or "referral"
     if stage not in START_STAGES:
         errors["stage"] = gettext("Choose eligibility or referral.")
     note = check_note(values["note"], required=False, errors=errors, name="note")
     home = locate_home(values["home"], geocoder, errors, name="home")
-    if errors or patient is None or center is None:
-        return NewReferralForm(None, errors)
-    made = NewReferral(
-        center_id=center.id,
-        patient_name=patient.name,
-        patient_birth_date=patient.birth_date,
-        patient_email=patient.email,
-        patient_phone=patient.phone,
-        indication=indication,
-        product=product,
-        rule_id=rule,
-        home=home,
+    request = ReferralRequest(
+        center_id=values["center_id"],
+        patient={
+            "name": values["patient_name"],
+            "birth_date": values["patient_birth_date"],
+            "email": values["patient_email"],
+            "phone": values["patient_phone"],
+        },
+        indication=values["indication"],
+        product=values["product"] or None,
+        rule=values["rule"],
         stage=stage,
         note=note,
+        home=home,
     )
-    return NewReferralForm(made, {})
+    return NewReferralForm(request, errors)
 
 
-def _center(center_id: str, catalog: Catalog, errors: dict[str, str]) -> Center | None:
-    if not center_id:
-        errors["center_id"] = gettext("Choose the center.")
-        return None
-    try:
-        return catalog.centers.get(center_id)
-    except UnknownReference:
-        errors["center_id"] = gettext("Choose a center from the list.")
-        return None
+def referral_problems(error: InvalidReferral) -> dict[str, str]:
+    """The referral's own check of each field, in the page's words."""
+    errors = field_messages(error)  # the patient's fields, worded as on the booking form
+    words = {
+        "center_id": gettext("Choose a center from the list."),
+        "indication": gettext("Choose a disease from the list."),
+        "product": gettext("Choose a product from the list, or none."),
+        "rule": gettext("Choose a rule from the list."),
+    }
+    errors.update({name: words[name] for name in error.fields if name in words})
+    return errors
 
 
-def _indication(code: str, center: Center | None, catalog: Catalog, errors: dict[str, str]) -> str:
-    if not code:
-        errors["indication"] = gettext("Choose the disease.")
-    elif code not in catalog.products.indications:
-        errors["indication"] = gettext("Choose a disease from the list.")
-    elif center is not None and center.indications and code not in center.indications:
-        errors["indication"] = gettext("This center does not list this disease.")
-    return code
-
-
-def _product(
-    product_id: str, center: Center | None, catalog: Catalog, errors: dict[str, str]
-) -> str | None:
-    if not product_id:
-        return None
-    if product_id not in catalog.products.ids:
-        errors["product"] = gettext("Choose a product from the list, or none.")
-    elif center is not None and product_id not in center.products:
-        errors["product"] = gettext("This center is not authorized to give this product.")
-    return product_id
+def offer_problems(error: ProductNotOffered) -> dict[str, str]:
+    """A product or disease the center does not give, in the page's words."""
+    words = {
+        "product": gettext("This center is not authorized to give this product."),
+        "indication": gettext("This center does not list this disease."),
+    }
+    return {name: words[name] for name in error.fields if name in words}
 
 
 def label_problem(error: NotOnLabel) -> str:
@@ -316,76 +281,3 @@ def stage_problem(name: str, reason: str) -> str:
             return gettext("Use at most %(num)d characters.", num=MAX_NOTE)
         return gettext("Remove the special characters.")
     return gettext("Choose a stage from the list.")
-
-
-# --- The stay plan in plain language -----------------------------------------------------
-
-
-def drive_words(minutes: float) -> str:
-    whole = round(minutes)
-    hours, rest = divmod(whole, 60)
-    if not hours:
-        return ngettext("about %(num)d minute", "about %(num)d minutes", whole)
-    return gettext("about %(hours)d h %(minutes)02d min", hours=hours, minutes=rest)
-
-
-def plan_sentences(
-    plan: ReferralPlan, center_name: str, home_label: str, precision: str
-) -> list[str]:
-    """What the stay means for this patient: until when, and whether home will do."""
-    stay = plan.plan
-    first, last = format_date(stay.first_infusion, "long"), format_date(stay.last_infusion, "long")
-    if plan.planned:
-        dose = (
-            gettext("Infusion planned for %(day)s.", day=first)
-            if first == last
-            else gettext("Infusions planned from %(first)s to %(last)s.", first=first, last=last)
-        )
-    else:
-        dose = (
-            gettext("Infusion on %(day)s.", day=first)
-            if first == last
-            else gettext("Infusions from %(first)s to %(last)s.", first=first, last=last)
-        )
-    lines = [
-        dose,
-        gettext(
-            "Stay within %(hours)d hours of %(center)s until %(stay_until)s and do not drive "
-            "until %(no_driving_until)s.",
-            hours=stay.rule.stay_radius_minutes // 60,
-            center=center_name,
-            stay_until=format_date(stay.stay_until, "long"),
-            no_driving_until=format_date(stay.no_driving_until, "long"),
-        ),
-    ]
-    located = {"home": home_label, "precision": precision_words().get(precision, precision)}
-    if not plan.home_known:
-        lines.append(gettext("Home not given: add it to know whether lodging is needed."))
-    elif plan.drive_minutes is None:
-        lines.append(
-            gettext(
-                "No road connects home (%(home)s, located by %(precision)s) to the center: "
-                "plan lodging near the center.",
-                **located,
-            )
-        )
-    elif stay.within_proximity:
-        lines.append(
-            gettext(
-                "Home (%(home)s, located by %(precision)s) is %(drive)s away: inside the "
-                "radius, no lodging needed.",
-                drive=drive_words(plan.drive_minutes),
-                **located,
-            )
-        )
-    else:
-        lines.append(
-            gettext(
-                "Home (%(home)s, located by %(precision)s) is %(drive)s away: beyond the "
-                "radius: plan lodging near the center, and a caregiver.",
-                drive=drive_words(plan.drive_minutes),
-                **located,
-            )
-        )
-    lines.append(gettext("Rule used: %(rule)s.", rule=gettext(stay.rule.label)))
-    return lines
