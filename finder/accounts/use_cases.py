@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from finder import audit
 from finder.accounts import credentials, links, users
 from finder.accounts.credentials import TOKEN, Lifetime
-from finder.accounts.sign_in import authenticate as check_password
+from finder.accounts.sign_in import authenticate
 from finder.domain.errors import DomainError, UnknownReference
 from finder.storage.models import AuditEventRow, CredentialRow, UserRow
 from finder.unit_of_work import UnitOfWork
@@ -73,7 +73,7 @@ def revoke_token(uow: UnitOfWork, secret: str) -> None:
 def _authenticate(uow: UnitOfWork, email: str, password: str, *, action: str) -> UserRow:
     """The account for these credentials; a failure is counted and audited before it is raised."""
     try:
-        user = check_password(uow.session, email, password, now=uow.now)
+        user = authenticate(uow.session, email, password, now=uow.now)
     except DomainError as error:
         uow.audit(action, actor=None, outcome=error.code)
         uow.commit()
