@@ -223,6 +223,20 @@ def test_deactivating_and_reactivating_are_audited_apart(session, admin):
     assert actions(session)[-2:] == ["user_deactivated", "user_reactivated"]
 
 
+def test_only_an_administrator_manages_accounts_and_reads_the_log(session, admin):
+    provider = create(session, "hal@example.org")
+    for attempt in (
+        lambda uow: use_cases.set_active(uow, admin.id, False),
+        lambda uow: use_cases.assign(uow, provider.id, role="admin", practice="", centers=[]),
+        lambda uow: use_cases.create_account(uow, email="ivy@example.org", role="admin"),
+        lambda uow: use_cases.view_audit_log(uow, AuditFilter(), limit=10, offset=0),
+    ):
+        with pytest.raises(use_cases.NotAnAdmin):
+            attempt(unit(session, provider))
+        session.rollback()
+    assert session.get(UserRow, admin.id).active
+
+
 def test_a_missing_account_is_no_such_user(session, admin):
     with pytest.raises(use_cases.NoSuchUser):
         use_cases.set_active(unit(session, admin), 999_999, False)

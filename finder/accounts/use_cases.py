@@ -9,6 +9,7 @@ from finder import audit
 from finder.accounts import credentials, links, users
 from finder.accounts.credentials import TOKEN, Lifetime
 from finder.accounts.sign_in import authenticate
+from finder.domain.accounts import Role
 from finder.domain.errors import DomainError, UnknownReference
 from finder.storage.models import AuditEventRow, CredentialRow, UserRow
 from finder.unit_of_work import UnitOfWork
@@ -18,6 +19,15 @@ INVITE_VALID_FOR = timedelta(days=7)
 
 # Mails a one-time link (user, purpose, secret, how long it works); False when it was not sent.
 LinkMailer = Callable[[UserRow, str, str, timedelta], bool]
+
+
+class NotAnAdmin(DomainError):
+    """Accounts and the audit log are managed by administrators (or from the terminal)."""
+
+    code = "forbidden"
+
+    def __init__(self) -> None:
+        super().__init__("Only an administrator may do this.")
 
 
 class NoSuchUser(UnknownReference):
@@ -94,6 +104,7 @@ def create_account(
     mail_link: LinkMailer | None = None,
 ) -> Created:
     """A new account; with a mailer, its invitation link is emailed in the same transaction."""
+    _check_admin(uow)
     user = users.create_user(
         uow.session,
         email=email,
@@ -112,6 +123,7 @@ def create_account(
 
 def resend_invitation(uow: UnitOfWork, user_id: int, *, mail_link: LinkMailer) -> Created:
     """A fresh invitation link; the earlier one stops working."""
+    _check_admin(uow)
     user = _user(uow, user_id)
     sent = _send_link(uow, user, links.INVITE, mail_link) if user.active else True
     uow.commit()
@@ -149,6 +161,7 @@ def assign(
     uow: UnitOfWork, user_id: int, *, role: str, practice: str, centers: Iterable[str]
 ) -> UserRow:
     """Change an account's role, practice and centers; an admin keeps their own role."""
+    _check_admin(uow)
     user = _user(uow, user_id)
     users.assign(uow.session, user, role=role, practice=practice, centers=centers, by=uow.actor)
     uow.audit("user_updated", target_type="user", target_id=user.id)
@@ -158,6 +171,7 @@ def assign(
 
 def set_active(uow: UnitOfWork, user_id: int, active: bool) -> UserRow:
     """Deactivate (ending every session and token) or reactivate an account."""
+    _check_admin(uow)
     user = _user(uow, user_id)
     users.set_active(uow.session, user, active, now=uow.now, by=uow.actor)
     uow.audit(
@@ -165,6 +179,12 @@ def set_active(uow: UnitOfWork, user_id: int, active: bool) -> UserRow:
     )
     uow.commit()
     return user
+
+
+def _check_admin(uow: UnitOfWork) -> None:
+    """A signed-in caller must be an administrator; no caller is the trusted terminal."""
+    if uow.actor is not None and uow.actor.role != Role.ADMIN:
+        raise NotAnAdmin()
 
 
 def _user(uow: UnitOfWork, user_id: int) -> UserRow:
@@ -178,6 +198,7 @@ def view_audit_log(
     uow: UnitOfWork, criteria: audit.AuditFilter, *, limit: int, offset: int
 ) -> list[tuple[AuditEventRow, str | None]]:
     """A page of the audit log, newest first; reading it is itself audited."""
+    _check_admin(uow)
     events = audit.events(uow.session, criteria, limit=limit, offset=offset)
     uow.audit("audit_viewed")
     uow.commit()
@@ -186,6 +207,7 @@ def view_audit_log(
 
 def export_audit_log(uow: UnitOfWork) -> datetime:
     """Record that the audit log is exported, and when; the rows stream afterwards."""
+    _check_admin(uow)
     uow.audit("audit_exported")
     uow.commit()
     return uow.now
