@@ -14,11 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import folium
 
-from finder import results_page
 from finder.app import create_app
 from finder.cli import load_centers_file
 from finder.config import PROJECT_ROOT
-from finder.maps import MapParts
+from finder.search import results_page
+from finder.search.maps import MapParts
 from finder.storage.migrate import upgrade
 
 PLACES = ["02115", "Houston, TX", "98109", "Denver, CO", "60637", "Nashville, TN", "96813"]

@@ -102,7 +102,7 @@ def full_search(real: list[Center]) -> None:
     from finder.catalog import Catalog
     from finder.cli import load_centers_file
     from finder.geocoding import OfflineGeocoder, warm_up
-    from finder.search import search_centers
+    from finder.search.service import search_centers
     from finder.storage.migrate import upgrade
 
     warm_up()

@@ -7,14 +7,18 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import config, wiring
+from finder.accounts import api as account_api
+from finder.accounts.admin import admin
+from finder.accounts.pages import account
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
 from finder.referrals import api as referral_api
+from finder.search import api as search_api
+from finder.search.pages import pages
 from finder.storage import db
 from finder.web import (
     access,
-    api_auth,
     auth,
     booking_api,
     errors,
@@ -26,11 +30,8 @@ from finder.web import (
     reading,
     request_log,
 )
-from finder.web.account_pages import account
-from finder.web.admin_pages import admin
 from finder.web.api import api
 from finder.web.health import health
-from finder.web.pages import pages
 from finder.web.staff_pages import staff
 
 
@@ -95,7 +96,8 @@ def register_web(app: Flask) -> None:
     protection.init_app(app)
     limits.init_app(app)
     # Importing these modules declares their operations on the API blueprint.
-    assert api_auth.operations is booking_api.operations is referral_api.operations  # noqa: S101
+    declaring = (account_api, search_api, booking_api, referral_api)
+    assert all(area.operations is declaring[0].operations for area in declaring)  # noqa: S101
     for blueprint in (api, pages, account, admin, staff, health):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now

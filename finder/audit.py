@@ -74,7 +74,7 @@ def record(
     )
 
 
-def _query(criteria: AuditFilter) -> Select[tuple[AuditEventRow, str | None]]:
+def _query(criteria: AuditFilter) -> Select[AuditEventRow, str]:
     query = select(AuditEventRow, UserRow.email).outerjoin(
         UserRow, UserRow.id == AuditEventRow.actor_id
     )

@@ -16,11 +16,11 @@ from finder.domain.ranking import MAX_LIMIT, SearchFilters
 from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import AmbiguousPlace, GeocodingError
 from finder.reference_data import read_centers_csv
-from finder.search import SearchResult, search_centers
+from finder.search.api import search_json
+from finder.search.service import SearchResult, search_centers
 from finder.storage import db
 from finder.storage.centers import replace_centers
 from finder.storage.migrate import upgrade
-from finder.web.shapes import search_json
 
 
 def _create_app() -> Flask:
@@ -39,11 +39,11 @@ main = FlaskGroup(
 
 
 def init_app(app: Flask) -> None:
+    from finder.accounts.commands import users
     from finder.demo import demo
     from finder.run_command import start
     from finder.scheduler_command import scheduler
     from finder.slot_commands import slots
-    from finder.user_commands import users
 
     for command in (init_db, load_centers, serve, search, users, demo, slots, scheduler, start):
         app.cli.add_command(command)

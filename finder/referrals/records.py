@@ -278,7 +278,7 @@ def record_stage(
     return referral
 
 
-def visible_referrals(actor: Actor) -> Select[tuple[ReferralRow]]:
+def visible_referrals(actor: Actor) -> Select[ReferralRow]:
     """A provider's own referrals, a staff member's centers', or all for an admin."""
     tenants = visible_to(
         actor, provider_id=ReferralRow.provider_id, center_id=ReferralRow.center_id

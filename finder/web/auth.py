@@ -8,11 +8,10 @@ from flask_babel import gettext
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from finder import audit
-from finder.accounts import credentials, sign_in
+from finder.accounts import credentials
 from finder.accounts.credentials import SESSION, TOKEN, Lifetime
 from finder.audit import Origin
 from finder.domain.accounts import Actor, Role
-from finder.domain.errors import DomainError
 from finder.storage import db
 from finder.storage.models import CredentialRow, UserRow
 
@@ -170,16 +169,3 @@ def role_names() -> dict[str, str]:
         Role.STAFF: gettext("Center staff"),
         Role.PROVIDER: gettext("Referring provider"),
     }
-
-
-def authenticate(email: str, password: str, *, action: str) -> UserRow:
-    """The account for these credentials; a failure is counted and audited before it is raised."""
-    current = db.session()
-    try:
-        user = sign_in.authenticate(current, email, password, now=now())
-    except DomainError as error:
-        record_event(action, actor=None, outcome=error.code)
-        current.commit()
-        raise
-    record_event(action, actor=user)
-    return user

@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "invalid_credentials": 401,
     "sign_in_locked": 429,
     "account_exists": 409,
+    "forbidden": 403,  # an account change by someone who is not an administrator
     # Booking: a slot that filled up or was withdrawn, or a booking changed meanwhile, is a
     # conflict; a slot of the wrong center, an unknown slot or a reused key is unusable input.
     "slot_taken": 409,

@@ -7,7 +7,6 @@ from finder.domain.products import Product
 from finder.domain.proximity_rules import ProximityRule
 from finder.domain.ranking import RankedCenter
 from finder.geocoding import Place
-from finder.search import SearchResult
 
 
 def place_json(place: Place, query: str | None = None) -> dict[str, Any]:
@@ -19,15 +18,6 @@ def place_json(place: Place, query: str | None = None) -> dict[str, Any]:
         "state": place.state,
     }
     return {"query": query, **body} if query is not None else body
-
-
-def search_json(result: SearchResult, query: str | None = None) -> dict[str, Any]:
-    """The body of GET /centers, also printed by `finder search --json`."""
-    return {
-        "origin": place_json(result.origin, query),
-        "rule": rule_json(result.rule),
-        "results": [ranked_json(ranked) for ranked in result.results],
-    }
 
 
 def center_json(center: Center) -> dict[str, Any]:

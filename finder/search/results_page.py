@@ -18,8 +18,16 @@ from finder.domain.road_network import land_mass, land_mass_bounds
 from finder.domain.stay_plan import StayPlan, example_infusion_dates, stay_plan
 from finder.domain.stay_zone import stay_zone
 from finder.geocoding import Geocoder
-from finder.maps import BEYOND, NO_ROAD, WITHIN, CenterMarker, MapAssets, MapParts, results_map
-from finder.search import SearchResult, search_centers
+from finder.search.maps import (
+    BEYOND,
+    NO_ROAD,
+    WITHIN,
+    CenterMarker,
+    MapAssets,
+    MapParts,
+    results_map,
+)
+from finder.search.service import SearchResult, search_centers
 
 Describe = Callable[[RankedCenter, StayPlan], Sequence[str]]
 

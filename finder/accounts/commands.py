@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 
-from finder import audit
-from finder.accounts.users import create_user
+from finder import wiring
+from finder.accounts import use_cases
+from finder.audit import Origin
 from finder.domain.accounts import ROLES
 from finder.domain.errors import DomainError
 from finder.storage import db
@@ -35,28 +36,22 @@ def create(
 ) -> None:
     """Create an account."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    now = datetime.now(UTC)
+    uow = wiring.unit_of_work(
+        db.session(), now=datetime.now(UTC), origin=Origin(user_agent="finder users create")
+    )
     try:
-        with db.transaction() as session:
-            user = create_user(
-                session,
-                email=email,
-                role=role,
-                centers=centers,
-                practice=practice,
-                name=name,
-                password=password,
-                now=now,
-            )
-            audit.record(
-                session,
-                "user_created",
-                at=now,
-                origin=audit.Origin(user_agent="finder users create"),
-                target_type="user",
-                target_id=user.id,
-            )
+        created = use_cases.create_account(
+            uow,
+            email=email,
+            role=role,
+            centers=centers,
+            practice=practice,
+            name=name,
+            password=password,
+        )
     except DomainError as error:
+        uow.rollback()
         click.echo(f"Not created: {error.message}", err=True)
         sys.exit(1)
+    user = created.user
     click.echo(f"Created {user.role} {user.email} (user {user.id}).")

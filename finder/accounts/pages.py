@@ -1,22 +1,13 @@
 """Signing in and out, the account page, and setting a password through an emailed link."""
 
-import logging
 from datetime import timedelta
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from finder.accounts import links
-from finder.accounts.users import find_user
+from finder.accounts import links, use_cases
+from finder.accounts.link_mail import mail_link
 from finder.domain.accounts import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -25,28 +16,15 @@ from finder.domain.accounts import (
     SignInLocked,
     WeakPassword,
 )
-from finder.mail import Mail, MailNotSent
-from finder.public_url import public_link
 from finder.storage import db
 from finder.web import limits
 from finder.web.access import PUBLIC, SIGNED_IN, allow
-from finder.web.auth import (
-    authenticate,
-    end_session,
-    now,
-    record_event,
-    signed_in_user,
-    start_session,
-)
+from finder.web.auth import end_session, now, signed_in_user, start_session
+from finder.web.commands import run
 from finder.web.limits import limiter
 from finder.web.return_path import safe_next
 
 account = Blueprint("account", __name__)
-log = logging.getLogger(__name__)
-
-RESET_VALID_FOR = timedelta(minutes=30)
-INVITE_VALID_FOR = timedelta(days=7)
-PURPOSE_VIEW = {links.RESET: "account.reset_password", links.INVITE: "account.accept_invitation"}
 
 
 @account.route("/sign-in", methods=["GET", "POST"])
@@ -57,14 +35,13 @@ def sign_in() -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("sign_in.html", next=target, email="", error=None), 200
     email = request.form.get("email", "")[:254]
+    password = request.form.get("password", "")
     try:
-        user = authenticate(email, request.form.get("password", ""), action="sign_in")
+        run(use_cases.sign_in, email, password, open_session=start_session)
     except SignInLocked as error:
         return _sign_in_again(target, email, _locked_message(error), 429)
     except InvalidCredentials:
         return _sign_in_again(target, email, gettext("The email or password is not correct."), 401)
-    start_session(user)
-    db.session().commit()
     return redirect(target or url_for("account.home"))
 
 
@@ -83,10 +60,7 @@ def _locked_message(error: SignInLocked) -> str:
 @account.post("/sign-out")
 @allow(PUBLIC)
 def sign_out() -> Response:
-    if signed_in_user() is not None:
-        record_event("sign_out")
-    end_session()
-    db.session().commit()
+    run(use_cases.sign_out, close_session=end_session)
     flash(gettext("You are signed out."))
     return redirect(url_for("pages.search"))
 
@@ -101,56 +75,12 @@ def home() -> str:
 @allow(PUBLIC)
 @limiter.limit(limits.PASSWORD_RESET, methods=["POST"])
 def forgot_password() -> str:
-    if request.method == "POST":
-        send_link(request.form.get("email", "")[:254], purpose=links.RESET)
-        db.session().commit()
-    minutes = RESET_VALID_FOR // timedelta(minutes=1)
     sent = request.method == "POST"
+    if sent:
+        email = request.form.get("email", "")[:254]
+        run(use_cases.request_password_reset, email, mail_link=mail_link)
+    minutes = use_cases.RESET_VALID_FOR // timedelta(minutes=1)
     return render_template("forgot_password.html", sent=sent, valid_minutes=minutes)
-
-
-def send_link(email: str, *, purpose: str) -> bool:
-    """Email a reset or invitation link when the account exists; False if it could not be sent.
-
-    The one asking for a reset learns nothing either way; an admin inviting is told.
-    """
-    current = db.session()
-    user = find_user(current, email)
-    if user is None or not user.active:
-        return True
-    valid_for = RESET_VALID_FOR if purpose == links.RESET else INVITE_VALID_FOR
-    secret = links.create_link(current, user, purpose=purpose, valid_for=valid_for, now=now())
-    url = public_link(PURPOSE_VIEW[purpose], token=secret)
-    try:
-        current_app.extensions["finder.mail"].send(_link_mail(user.email, url, purpose, valid_for))
-    except MailNotSent as error:
-        log.warning("a %s link for user %s was not sent: %s", purpose, user.id, error.reason)
-        return False
-    action = "password_reset_requested" if purpose == links.RESET else "invitation_sent"
-    record_event(action, actor=signed_in_user() or user, target_type="user", target_id=user.id)
-    return True
-
-
-def _link_mail(to: str, url: str, purpose: str, valid_for: timedelta) -> Mail:
-    if purpose == links.RESET:
-        subject = gettext("Reset your password")
-        lead = gettext("Someone asked to reset the password of your account.")
-        ignore = gettext("If it was not you, ignore this message; your password stays the same.")
-    else:
-        subject = gettext("You are invited to the CAR T center finder")
-        lead = gettext("An administrator created an account for you.")
-        ignore = gettext("If you did not expect this, ignore this message.")
-    if valid_for < timedelta(days=1):
-        minutes = valid_for // timedelta(minutes=1)
-        validity = gettext("The link works once, within %(minutes)d minutes.", minutes=minutes)
-    else:
-        validity = gettext("The link works once, within %(days)d days.", days=valid_for.days)
-    action = gettext("Choose your password here:")
-    text = f"{lead}\n\n{action}\n{url}\n\n{validity}\n{ignore}\n"
-    html = render_template(
-        "mail/link.html", lead=lead, action=action, url=url, validity=validity, ignore=ignore
-    )
-    return Mail(to=to, subject=subject, text=text, html=html)
 
 
 @account.route("/password/reset", methods=["GET", "POST"])
@@ -170,27 +100,27 @@ def accept_invitation() -> Response | tuple[str, int]:
 def _set_password(purpose: str) -> Response | tuple[str, int]:
     """The link's token travels in the query string (never logged) and then the form."""
     token = request.values.get("token", "")[:100]
-    current = db.session()
     try:
-        user = links.check_link(current, token, purpose=purpose, now=now())
+        user = links.check_link(db.session(), token, purpose=purpose, now=now())
     except InvalidLink:
-        return render_template("set_password.html", purpose=purpose, invalid=True), 400
+        return _invalid_link(purpose)
     if request.method == "GET":
         return _password_form(purpose, token, user.email, None, 200)
     password = request.form.get("password", "")
     if password != request.form.get("confirm", ""):
         return _password_form(purpose, token, user.email, gettext("The two passwords differ."), 400)
     try:
-        links.redeem_link(current, token, password, purpose=purpose, now=now())
+        run(use_cases.set_password, token, password, purpose=purpose)
     except WeakPassword as error:
         return _password_form(purpose, token, user.email, weak_password_message(error), 400)
     except InvalidLink:
-        return render_template("set_password.html", purpose=purpose, invalid=True), 400
-    action = "password_reset" if purpose == links.RESET else "invitation_accepted"
-    record_event(action, actor=user, target_type="user", target_id=user.id)
-    current.commit()
+        return _invalid_link(purpose)
     flash(gettext("Your password is set. Sign in with it."))
     return redirect(url_for("account.sign_in"))
+
+
+def _invalid_link(purpose: str) -> tuple[str, int]:
+    return render_template("set_password.html", purpose=purpose, invalid=True), 400
 
 
 def weak_password_message(error: WeakPassword) -> str:

@@ -15,12 +15,12 @@ from finder.domain.ranking import RankedCenter
 from finder.domain.stay_plan import StayPlan
 from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import AmbiguousPlace, GeocodingError, InvalidQuery, PlaceNotFound
-from finder.maps import MapAssets
 from finder.referrals.pages import referral_page, referrals
-from finder.results_page import ResultsPage, results_page
+from finder.search.api import SEARCH, search_filters
+from finder.search.maps import MapAssets
+from finder.search.results_page import ResultsPage, results_page
 from finder.storage import db
 from finder.web.access import PROVIDER, PUBLIC, allow
-from finder.web.api import SEARCH, search_filters
 from finder.web.auth import current_actor, now
 from finder.web.booking_pages import booking
 from finder.web.errors import BadRequest

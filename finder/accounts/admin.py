@@ -14,26 +14,34 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from finder import audit
-from finder.accounts import links
-from finder.accounts.users import SelfLockout, all_users, assign, create_user, set_active
+from finder.accounts import use_cases
+from finder.accounts.link_mail import mail_link
+from finder.accounts.users import SelfLockout, all_users
 from finder.domain.accounts import MAX_ACCOUNT_TEXT, ROLES, InvalidAccountText
 from finder.domain.contact import NON_ASCII_EMAIL, NOT_ALLOWED, InvalidEmail
 from finder.domain.errors import DomainError
 from finder.storage import db
 from finder.storage.models import CenterRow, UserRow
 from finder.web.access import ADMIN, allow
-from finder.web.account_pages import send_link
-from finder.web.auth import now, record_event, signed_in_user
+from finder.web.commands import run
 from finder.web.ids import record_id
 from finder.web.params import page_number
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 100
 FIRST_AUDIT_YEAR, LAST_AUDIT_YEAR = 2000, 2999
+
+
+@admin.errorhandler(use_cases.NoSuchUser)
+def _no_such_user(error: use_cases.NoSuchUser) -> ResponseReturnValue:
+    """The same answer as any other page that is not there."""
+    return current_app.handle_http_exception(NotFound(error.message))
 
 
 def _centers() -> list[CenterRow]:
@@ -63,27 +71,22 @@ def users() -> tuple[str, int]:
 def invite() -> Response | tuple[str, int]:
     """Create an account without a password and email it an invitation link."""
     form = request.form
-    current = db.session()
     try:
-        user = create_user(
-            current,
+        created = run(
+            use_cases.create_account,
             email=form.get("email", ""),
             role=form.get("role", ""),
             name=form.get("name", ""),
             practice=form.get("practice", ""),
             centers=form.getlist("centers"),
-            now=now(),
+            mail_link=mail_link,
         )
     except DomainError as error:
-        current.rollback()
         values = {**form.to_dict(), "centers": form.getlist("centers")}
         status = 409 if error.code == "account_exists" else 400
         return _users_page(values, _refusal(error), status)
-    _audit("user_created", user)
-    sent = send_link(user.email, purpose=links.INVITE)
-    current.commit()
-    _flash_invitation(sent, user.email)
-    return redirect(url_for("admin.user", user_id=user.id))
+    _flash_invitation(bool(created.invitation_sent), created.user.email)
+    return redirect(url_for("admin.user", user_id=created.user.id))
 
 
 def _flash_invitation(sent: bool, email: str) -> None:
@@ -116,23 +119,19 @@ def user(user_id: int) -> tuple[str, int]:
 @admin.post("/users/<int:user_id>")
 @allow(ADMIN)
 def update_user(user_id: int) -> Response | tuple[str, int]:
-    target = _user_or_404(user_id)
-    current = db.session()
     form = request.form
     try:
-        assign(
-            current,
-            target,
+        run(
+            use_cases.assign,
+            user_id,
             role=form.get("role", ""),
             practice=form.get("practice", ""),
             centers=form.getlist("centers"),
-            by=_me(),
         )
+    except use_cases.NoSuchUser:
+        raise
     except DomainError as error:
-        current.rollback()
         return _user_page(_user_or_404(user_id), _refusal(error), 400)
-    _audit("user_updated", target)
-    current.commit()
     flash(gettext("Saved."))
     return redirect(url_for("admin.user", user_id=user_id))
 
@@ -140,14 +139,11 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
 @admin.post("/users/<int:user_id>/active")
 @allow(ADMIN)
 def set_user_active(user_id: int) -> Response | tuple[str, int]:
-    target = _user_or_404(user_id)
     active = request.form.get("active") == "1"
     try:
-        set_active(db.session(), target, active, now=now(), by=_me())
+        run(use_cases.set_active, user_id, active)
     except SelfLockout as error:
-        return _user_page(target, _refusal(error), 400)
-    _audit("user_reactivated" if active else "user_deactivated", target)
-    db.session().commit()
+        return _user_page(_user_or_404(user_id), _refusal(error), 400)
     flash(gettext("Account activated.") if active else gettext("Account deactivated."))
     return redirect(url_for("admin.user", user_id=user_id))
 
@@ -155,17 +151,9 @@ def set_user_active(user_id: int) -> Response | tuple[str, int]:
 @admin.post("/users/<int:user_id>/invitation")
 @allow(ADMIN)
 def resend_invitation(user_id: int) -> Response:
-    target = _user_or_404(user_id)
-    sent = send_link(target.email, purpose=links.INVITE)
-    db.session().commit()
-    _flash_invitation(sent, target.email)
+    sent = run(use_cases.resend_invitation, user_id, mail_link=mail_link)
+    _flash_invitation(bool(sent.invitation_sent), sent.user.email)
     return redirect(url_for("admin.user", user_id=user_id))
-
-
-def _me() -> UserRow:
-    me = signed_in_user()
-    assert me is not None  # noqa: S101 - ADMIN access guarantees it
-    return me
 
 
 def _refusal(error: DomainError) -> str:
@@ -189,10 +177,6 @@ def _refusal(error: DomainError) -> str:
             return gettext("Write the practice on one line, without control characters.")
         return gettext("Use at most %(num)d characters.", num=MAX_ACCOUNT_TEXT)
     return error.message
-
-
-def _audit(action: str, target: UserRow) -> None:
-    record_event(action, target_type="user", target_id=target.id)
 
 
 def _audit_filter() -> audit.AuditFilter:
@@ -244,11 +228,8 @@ def audit_log() -> str:
     page = page_number(request.args.get("page"))
     if page is None:
         abort(400, description=gettext("No such page."))
-    events = audit.events(
-        db.session(), criteria, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE
-    )
-    record_event("audit_viewed")
-    db.session().commit()
+    offset = (page - 1) * AUDIT_PAGE
+    events = run(use_cases.view_audit_log, criteria, limit=AUDIT_PAGE + 1, offset=offset)
     return render_template(
         "admin/audit.html",
         events=events[:AUDIT_PAGE],
@@ -262,9 +243,8 @@ def audit_log() -> str:
 @allow(ADMIN)
 def export_audit_log() -> Response:
     criteria = _audit_filter()
-    record_event("audit_exported")
-    db.session().commit()
-    stamp = now().strftime("%Y%m%dT%H%M%SZ")
+    exported_at = run(use_cases.export_audit_log)
+    stamp = exported_at.strftime("%Y%m%dT%H%M%SZ")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def rows() -> Iterator[str]:

@@ -2,24 +2,19 @@
 
 from flask import Response, jsonify, request
 
-from finder.accounts import credentials
-from finder.accounts.credentials import TOKEN
-from finder.storage import db
+from finder.accounts import use_cases
+from finder.accounts.schemas import ACCOUNT_SCHEMAS
 from finder.web import limits
 from finder.web.access import PUBLIC, SIGNED_IN
 from finder.web.api import operations
-from finder.web.auth import (
-    authenticate,
-    bearer_secret,
-    now,
-    record_event,
-    signed_in_user,
-    token_lifetime,
-)
+from finder.web.auth import bearer_secret, signed_in_user, token_lifetime
+from finder.web.commands import run
 from finder.web.errors import BadRequest
 from finder.web.openapi import SCHEMAS
 from finder.web.operations import json_body
 from finder.web.params import parse_query
+
+SCHEMAS.update(ACCOUNT_SCHEMAS)
 
 
 @operations.post(
@@ -33,11 +28,9 @@ from finder.web.params import parse_query
 )
 def issue_token() -> tuple[Response, int]:
     body = json_body(SCHEMAS)
-    user = authenticate(body["email"], body["password"], action="token_issued")
-    secret, row = credentials.issue(
-        db.session(), user, kind=TOKEN, lifetime=token_lifetime(), now=now()
+    secret, row = run(
+        use_cases.issue_token, body["email"], body["password"], lifetime=token_lifetime()
     )
-    db.session().commit()
     return jsonify({"token": secret, "expires_at": row.expires_at.isoformat()}), 201
 
 
@@ -52,10 +45,7 @@ def revoke_token() -> tuple[str, int]:
     secret = bearer_secret()
     if secret is None:
         raise BadRequest("Send the token to revoke in the Authorization header.")
-    current = db.session()
-    credentials.revoke(current, secret, kind=TOKEN, now=now())
-    record_event("token_revoked")
-    current.commit()
+    run(use_cases.revoke_token, secret)
     return "", 204
 
 

@@ -1,0 +1,1 @@
+"""The center search: where the patient lives, the centers ranked by reach, the map."""

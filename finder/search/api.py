@@ -1,0 +1,132 @@
+"""The search calls of the JSON API: geocoding, center search, one center, rules and products."""
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from finder.domain.products import POPULATIONS
+from finder.domain.ranking import DEFAULT_LIMIT, MAX_LIMIT, SearchFilters
+from finder.extensions import catalog_cache, current_catalog, current_geocoder
+from finder.search.schemas import SEARCH_SCHEMAS
+from finder.search.service import SearchResult, search_centers
+from finder.web.access import PUBLIC
+from finder.web.api import operations
+from finder.web.openapi import SCHEMAS
+from finder.web.params import Param, parse_query
+from finder.web.shapes import center_json, place_json, product_json, ranked_json, rule_json
+
+SCHEMAS.update(SEARCH_SCHEMAS)
+
+
+def _product_ids() -> list[str]:
+    return list(catalog_cache().products.ids)
+
+
+def _indication_codes() -> list[str]:
+    return list(catalog_cache().products.indications)
+
+
+def _rule_ids() -> list[str]:
+    return list(catalog_cache().rules.ids)
+
+
+PLACE = Param(
+    "q", required=True, description="An address, `City, ST`, a ZIP or ZIP+4.", example="02115"
+)
+SEARCH = (
+    Param(
+        "near",
+        required=True,
+        description="Where the patient lives: address, city or ZIP.",
+        example="Boston, MA",
+    ),
+    Param("product", choices=_product_ids, description="Only centers authorized for it."),
+    Param("indication", choices=_indication_codes, description="Only centers treating it."),
+    Param("population", choices=lambda: POPULATIONS, description="adult or pediatric."),
+    Param("max_minutes", kind="number", minimum=1, maximum=1440, description="Max drive time."),
+    Param("limit", kind="integer", minimum=1, maximum=MAX_LIMIT, default=DEFAULT_LIMIT),
+    Param("rule", choices=_rule_ids, description="Proximity rule set; default us-2025."),
+)
+
+
+def search_filters(values: dict[str, Any]) -> SearchFilters:
+    """The filters of a parsed search request (the API's or the page's)."""
+    return SearchFilters(
+        product=values["product"],
+        indication=values["indication"],
+        population=values["population"],
+        max_minutes=values["max_minutes"],
+        limit=values["limit"],
+    )
+
+
+def search_json(result: SearchResult, query: str | None = None) -> dict[str, Any]:
+    """The body of GET /centers, also printed by `finder search --json`."""
+    return {
+        "origin": place_json(result.origin, query),
+        "rule": rule_json(result.rule),
+        "results": [ranked_json(ranked) for ranked in result.results],
+    }
+
+
+@operations.get(
+    "/geocode",
+    summary="Locate an address, city or ZIP (offline by default).",
+    access=PUBLIC,
+    query=(PLACE,),
+    responses={200: "Place", 400: "Error", 422: "Error", 503: "Error"},
+)
+def geocode() -> Response:
+    values = parse_query((PLACE,), request.args)
+    place = current_geocoder().geocode(values["q"])
+    return jsonify(place_json(place, values["q"]))
+
+
+@operations.get(
+    "/centers",
+    summary="Certified centers ranked by reach under a proximity rule.",
+    access=PUBLIC,
+    query=SEARCH,
+    responses={200: "CenterSearch", 400: "Error", 422: "Error", 503: "Error"},
+)
+def centers() -> Response:
+    values = parse_query(SEARCH, request.args)
+    result = search_centers(
+        values["near"],
+        search_filters(values),
+        values["rule"],
+        geocoder=current_geocoder(),
+        catalog=current_catalog(),
+    )
+    return jsonify(search_json(result, values["near"]))
+
+
+@operations.get(
+    "/centers/{center_id}",
+    summary="One center.",
+    access=PUBLIC,
+    responses={200: "Center", 404: "Error"},
+    path_examples={"center_id": "dana-farber-boston"},
+)
+def center(center_id: str) -> Response:
+    parse_query((), request.args)
+    return jsonify(center_json(current_catalog().centers.get(center_id)))
+
+
+@operations.get(
+    "/rules", summary="The proximity rule sets.", access=PUBLIC, responses={200: "RuleList"}
+)
+def rules() -> Response:
+    parse_query((), request.args)
+    return jsonify([rule_json(rule) for rule in current_catalog().rules.rules])
+
+
+@operations.get(
+    "/products",
+    summary="The approved CAR T products.",
+    access=PUBLIC,
+    responses={200: "ProductList"},
+)
+def products() -> Response:
+    parse_query((), request.args)
+    return jsonify([product_json(product) for product in current_catalog().products.products])
