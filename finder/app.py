@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import config, wiring
+from finder.booking import api as booking_api
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
@@ -15,7 +16,6 @@ from finder.web import (
     access,
     api_auth,
     auth,
-    booking_api,
     errors,
     hosts,
     i18n,

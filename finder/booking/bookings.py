@@ -8,7 +8,8 @@ re-reads the row once a concurrent booking commits; on SQLite the write transact
 BEGIN IMMEDIATE, so writers take turns. Transactions that touch two slots lock them in id order
 so two crossing reschedules cannot deadlock.
 
-Every function works in the caller's transaction; the caller commits, or rolls back on error.
+Every function works in the caller's transaction: the use cases (finder.booking.use_cases)
+publish what happened, audit it and commit, or roll back on error.
 """
 
 import hashlib
@@ -48,14 +49,19 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.products import ProductCatalog
 from finder.domain.ranking import CenterIndex
 from finder.domain.slots import check_bookable
-from finder.referrals.records import attach_booking
-from finder.reminders import outbox
 from finder.storage.models import BookingRow, IdempotencyKeyRow, SlotRow
 from finder.storage.tenancy import visible_to
 
 UID_DOMAIN = "cart-center-finder"
 MAX_KEY_LENGTH = 200
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
+
+
+class ChangeNotAllowed(DomainError):
+    code = "forbidden"
+
+    def __init__(self) -> None:
+        super().__init__("Your role may not make this change.")
 
 
 class InvalidIdempotencyKey(DomainError):
@@ -147,8 +153,6 @@ def book(
     )
     session.add(booking)
     session.flush()
-    outbox.on_booked(session, booking, timezone=center.timezone, now=now)
-    attach_booking(session, booking, today=today, now=now)
     if key_row is not None:
         key_row.booking_id = booking.id
     session.flush()
@@ -274,7 +278,6 @@ def cancel(session: Session, booking: BookingRow, *, reason: str, now: datetime)
     _move_status(session, booking, CANCELLED, reason, now)
     _release(session, booking.slot_id)
     session.flush()
-    outbox.on_cancelled(session, booking, now=now)
     session.refresh(booking)
     return booking
 
@@ -329,7 +332,6 @@ def reschedule(
     session.flush()
     session.refresh(booking)
     session.refresh(booking.slot)
-    outbox.on_rescheduled(session, booking, timezone=center.timezone, now=now)
     return booking
 
 
