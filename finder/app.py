@@ -8,6 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder import config, wiring
 from finder.booking import api as booking_api
+from finder.booking.pages import staff_bookings, staff_calendar
+from finder.booking.pages.staff import staff
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
@@ -31,7 +33,6 @@ from finder.web.admin_pages import admin
 from finder.web.api import api
 from finder.web.health import health
 from finder.web.pages import pages
-from finder.web.staff_pages import staff
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -96,6 +97,7 @@ def register_web(app: Flask) -> None:
     limits.init_app(app)
     # Importing these modules declares their operations on the API blueprint.
     assert api_auth.operations is booking_api.operations is referral_api.operations  # noqa: S101
+    assert staff_calendar.staff is staff_bookings.staff is staff  # noqa: S101 - routes declared
     for blueprint in (api, pages, account, admin, staff, health):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now

@@ -5,7 +5,7 @@ from finder.domain.accounts import Actor
 from finder.domain.bookings import MAX_ID
 from finder.domain.errors import UnknownReference
 from finder.reminders import resending
-from finder.reminders.resending import ReminderNotResendable
+from finder.reminders.resending import ReminderNotResendable, UnknownMessage
 from finder.storage.models import ReminderRow
 from finder.unit_of_work import UnitOfWork
 
@@ -24,7 +24,7 @@ def resend_message(
         raise UnknownReference("No such booking.")
     target = {"target_type": "booking", "target_id": booking.id, "center_id": booking.center_id}
     if reminder_id is None:
-        raise UnknownReference("No such message for this booking.")
+        raise UnknownMessage()
     try:
         copy = resending.resend_message(uow.session, booking, reminder_id, now=uow.now)
     except ReminderNotResendable as error:

@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
 
 from finder.booking.calendar import next_free
+from finder.booking.pages.my_bookings import bookings
+from finder.booking.pages.provider import booking
 from finder.catalog import Catalog
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import DomainError
@@ -21,10 +23,8 @@ from finder.storage import db
 from finder.web.access import PROVIDER, PUBLIC, allow
 from finder.web.api import SEARCH, search_filters
 from finder.web.auth import current_actor, now
-from finder.web.booking_pages import booking
 from finder.web.errors import BadRequest
 from finder.web.local_times import short_day_text
-from finder.web.my_bookings import bookings
 from finder.web.params import Param, parse_query
 from finder.web.referral_pages import referrals
 from finder.web.referral_timeline import referral_page

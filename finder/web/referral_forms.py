@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import format_date, gettext, ngettext
 
+from finder.booking.forms import field_messages
 from finder.catalog import Catalog
 from finder.domain.bookings import parse_patient
 from finder.domain.centers import Center
@@ -31,7 +32,6 @@ from finder.domain.products import NOT_AT_AGE, NotOnLabel
 from finder.geocoding import AmbiguousPlace, Geocoder, GeocodingError, Place
 from finder.referrals.records import NewReferral
 from finder.referrals.views import ReferralPlan
-from finder.web.booking_form import field_messages
 from finder.web.local_times import time_text
 
 NEW_FIELDS = (

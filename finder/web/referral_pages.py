@@ -15,6 +15,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from finder.booking.pages.provider import center_or_404, signed_in_actor
 from finder.domain.accounts import Role
 from finder.domain.errors import DomainError
 from finder.domain.journey import LABELS
@@ -26,7 +27,6 @@ from finder.storage import db
 from finder.storage.models import ReferralRow, UserRow
 from finder.web.access import CENTER_STAFF, PROVIDER, allow
 from finder.web.auth import now
-from finder.web.booking_pages import center_or_404, signed_in_actor
 from finder.web.local_times import zone_names
 from finder.web.referral_forms import (
     NEW_FIELDS,

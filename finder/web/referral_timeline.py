@@ -13,6 +13,8 @@ from flask_babel import format_date, gettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from finder.booking.pages.my_bookings import status_names
+from finder.booking.pages.provider import center_or_404, signed_in_actor
 from finder.domain.accounts import Actor, Role
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import InvalidStageChange, StageNotAllowed, journey, move_allowed
@@ -33,9 +35,7 @@ from finder.storage import db
 from finder.storage.models import BookingRow, ReferralRow, SlotRow, UserRow
 from finder.web.access import SIGNED_IN, allow
 from finder.web.auth import now, record_event
-from finder.web.booking_pages import center_or_404, signed_in_actor
 from finder.web.ids import MAX_ID
-from finder.web.my_bookings import status_names
 from finder.web.referral_forms import (
     ALL_STAGES,
     check_note,
