@@ -15,13 +15,13 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from finder.booking import calendar
-from finder.booking.bookings import book
 from finder.domain.availability import DAYS
 from finder.domain.bookings import BookingRequest, Patient
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import AuditEventRow, BookingRow, CalendarRow, ClosureRow, SlotRow
 from tests.accounts import CENTER_X, CENTER_Y, csrf_token, signed_in_client
+from tests.bookings import book
 
 BOSTON = ZoneInfo("America/New_York")
 TODAY = datetime.now(BOSTON).date()
