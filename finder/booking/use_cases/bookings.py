@@ -8,6 +8,7 @@ its audit event, with the refusal's code as the outcome.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from finder.booking import bookings, calendar
 from finder.booking.bookings import Booked, ChangeNotAllowed, UnknownSlot
@@ -16,8 +17,10 @@ from finder.domain.bookings import (
     BOOKED,
     CANCELLED,
     COMPLETED,
+    MAX_ID,
     OUTCOMES,
     BookingRequest,
+    SlotOfAnotherCenter,
     check_reason,
 )
 from finder.domain.centers import Center
@@ -43,7 +46,7 @@ def find_booking(
     uow: UnitOfWork, actor: Actor, booking_id: int | None, *, center_id: str | None = None
 ) -> BookingRow:
     """The booking if the actor may see it (and it is the center's, when one is named)."""
-    if booking_id is None or not 1 <= booking_id <= bookings.MAX_ID:
+    if booking_id is None or not 1 <= booking_id <= MAX_ID:
         raise UnknownReference("No such booking.")
     found = bookings.find_booking(uow.session, actor, booking_id)
     if center_id is not None and found.center_id != center_id:
@@ -88,7 +91,7 @@ def book_consultation(
     if center_id is not None:
         slot = uow.session.get(SlotRow, request.slot_id)
         if slot is not None and slot.center_id != center_id:
-            raise bookings.SlotOfAnotherCenter()
+            raise SlotOfAnotherCenter()
     booked = bookings.book(
         uow.session,
         request,
@@ -146,7 +149,7 @@ def list_bookings(
         query = query.where(SlotRow.start_at < _utc_midnight(last + timedelta(days=1)))
     if status:
         query = query.where(BookingRow.status == status)
-    rows = list(uow.session.scalars(query.limit(limit)))
+    rows = cast(list[BookingRow], list(uow.session.scalars(query.limit(limit))))
     uow.audit("bookings_listed", target_type="booking")
     uow.commit()
     return rows
