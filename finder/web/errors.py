@@ -21,6 +21,7 @@ from finder.web.shapes import place_json
 log = logging.getLogger(__name__)
 
 STATUS_BY_CODE = {
+    "forbidden": 403,  # a change the caller's role may not make
     "invalid_credentials": 401,
     "sign_in_locked": 429,
     "account_exists": 409,
