@@ -320,6 +320,17 @@ def test_cancel_reschedule_and_outcome(app, api, client, monkeypatch):
     assert done.status_code == 200 and done.json["status"] == "no_show"
 
 
+def test_staff_must_give_a_reason_to_cancel_through_the_api_too(app, api, client):
+    publish(api)
+    booking = api["provider_a"].post("/bookings", booking_body(free_slots(client)[0]["id"])).json
+    refused = api["staff_x"].post(f"/bookings/{booking['id']}/cancel", {})
+    assert refused.status_code == 422 and refused.json["error"] == "invalid_booking"
+    assert "reason" in refused.json["fields"]
+    assert api["provider_a"].get(f"/bookings/{booking['id']}").json["status"] == "booked"
+    done = api["staff_x"].post(f"/bookings/{booking['id']}/cancel", {"reason": "Doctor ill"})
+    assert done.status_code == 200 and done.json["status"] == "cancelled"
+
+
 def test_tenants_see_only_their_bookings(app, api, client):
     publish(api)
     publish(api, CENTER_Y, "staff_y")
