@@ -10,6 +10,9 @@ from finder import config, wiring
 from finder.accounts import api as account_api
 from finder.accounts.admin import admin
 from finder.accounts.pages import account
+from finder.booking import api as booking_api
+from finder.booking.pages import staff_bookings, staff_calendar
+from finder.booking.pages.staff import staff
 from finder.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
@@ -20,7 +23,6 @@ from finder.storage import db
 from finder.web import (
     access,
     auth,
-    booking_api,
     errors,
     hosts,
     i18n,
@@ -32,7 +34,6 @@ from finder.web import (
 )
 from finder.web.api import api
 from finder.web.health import health
-from finder.web.staff_pages import staff
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -98,6 +99,7 @@ def register_web(app: Flask) -> None:
     # Importing these modules declares their operations on the API blueprint.
     declaring = (account_api, search_api, booking_api, referral_api)
     assert all(area.operations is declaring[0].operations for area in declaring)  # noqa: S101
+    assert staff_calendar.staff is staff_bookings.staff is staff  # noqa: S101 - routes declared
     for blueprint in (api, pages, account, admin, staff, health):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now

@@ -9,12 +9,19 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from finder.audit import Origin
-from finder.events import StageRecorded
+from finder.events import BookingCancelled, BookingMade, BookingMoved, StageRecorded
+from finder.referrals.records import attach_booking
+from finder.reminders import outbox
 from finder.reminders.stage_messages import on_stage_recorded
 from finder.storage.models import UserRow
 from finder.unit_of_work import Handler, UnitOfWork
 
+# A booking never exists without its messages and its referral: they are written in its
+# transaction, in this order. A stage recorded by the center is mailed to the provider.
 HANDLERS: Mapping[type, Sequence[Handler]] = {
+    BookingMade: (outbox.on_booked, attach_booking),
+    BookingMoved: (outbox.on_rescheduled,),
+    BookingCancelled: (outbox.on_cancelled,),
     StageRecorded: (on_stage_recorded,),
 }
 

@@ -185,7 +185,7 @@ def test_slots_inside_notice_in_the_past_or_closed_are_refused(app, api, client,
     assert response.status_code == 422 and response.json["error"] == "inside_minimum_notice"
     # Time passes: the slot has started.
     later = soon.start_at + timedelta(minutes=5)
-    monkeypatch.setattr("finder.web.booking_api.now", lambda: later)
+    monkeypatch.setattr("finder.web.commands.now", lambda: later)
     response = api["provider_a"].post("/bookings", booking_body(soon.id))
     assert response.status_code == 422 and response.json["error"] == "slot_in_past"
     monkeypatch.undo()
@@ -315,9 +315,20 @@ def test_cancel_reschedule_and_outcome(app, api, client, monkeypatch):
     assert twice.status_code == 409
     other = api["provider_a"].post("/bookings", booking_body(third["id"])).json
     later = datetime.fromisoformat(third["start"]).astimezone(UTC) + timedelta(minutes=10)
-    monkeypatch.setattr("finder.web.booking_api.now", lambda: later)
+    monkeypatch.setattr("finder.web.commands.now", lambda: later)
     done = api["staff_x"].post(f"/bookings/{other['id']}/outcome", {"status": "no_show"})
     assert done.status_code == 200 and done.json["status"] == "no_show"
+
+
+def test_staff_must_give_a_reason_to_cancel_through_the_api_too(app, api, client):
+    publish(api)
+    booking = api["provider_a"].post("/bookings", booking_body(free_slots(client)[0]["id"])).json
+    refused = api["staff_x"].post(f"/bookings/{booking['id']}/cancel", {})
+    assert refused.status_code == 422 and refused.json["error"] == "invalid_booking"
+    assert "reason" in refused.json["fields"]
+    assert api["provider_a"].get(f"/bookings/{booking['id']}").json["status"] == "booked"
+    done = api["staff_x"].post(f"/bookings/{booking['id']}/cancel", {"reason": "Doctor ill"})
+    assert done.status_code == 200 and done.json["status"] == "cancelled"
 
 
 def test_tenants_see_only_their_bookings(app, api, client):

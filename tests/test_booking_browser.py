@@ -159,8 +159,8 @@ def test_a_provider_books_from_the_search_results_with_the_keyboard_and_download
 @pytest.fixture(scope="module")
 def booking_path(live_app: Flask, provider) -> str:
     """A booking of the provider's, made through the service, for the page checks."""
-    from finder.booking.bookings import book
     from finder.domain.bookings import BookingRequest, Patient
+    from tests.bookings import book
 
     with live_app.app_context(), db.transaction() as session:
         catalog = current_catalog()

@@ -403,8 +403,8 @@ def test_my_bookings_lists_upcoming_ones_first_then_past_ones_with_their_status(
 
 def _a_past_booking(app: Flask, provider_id: int) -> int:
     """A booking made three days ago for a slot that took place yesterday."""
-    from finder.booking.bookings import book as book_slot
     from finder.domain.bookings import BookingRequest, Patient
+    from tests.bookings import book as book_slot
 
     slot = slots(app, past=True)[-1]
     with app.app_context(), db.transaction() as session:

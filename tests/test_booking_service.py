@@ -9,15 +9,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from finder.booking import calendar
-from finder.booking.bookings import (
-    UnknownSlot,
-    book,
-    cancel,
-    find_booking,
-    record_outcome,
-    request_fingerprint,
-    reschedule,
-)
+from finder.booking.bookings import UnknownSlot, find_booking, request_fingerprint
 from finder.domain.accounts import Actor, Role
 from finder.domain.availability import parse_availability, parse_closure
 from finder.domain.bookings import (
@@ -36,6 +28,7 @@ from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import BookingRow, SlotRow
 from tests.accounts import CENTER_X, CENTER_Y
+from tests.bookings import book, cancel, record_outcome, reschedule
 
 # A Monday 08:00 in Boston (EST): the week's slots lie ahead.
 NOW = datetime(2027, 1, 11, 13, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from finder.accounts.users import create_user, find_user
-from finder.booking.bookings import cancel
 from finder.domain.bookings import InvalidBooking
 from finder.storage import db
 from finder.storage.models import BookingRow, ReferralRow, UserRow
 from tests.accounts import CENTER_X, csrf_token, signed_in_client
+from tests.bookings import cancel
 from tests.test_booking_api import booking_body, free_slots
 from tests.test_booking_api import publish as publish_by_api
 from tests.test_booking_pages import book, publish, slots

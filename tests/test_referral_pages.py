@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from finder.booking.bookings import book
 from finder.domain.accounts import Actor, Role
 from finder.domain.bookings import BookingRequest, Patient
 from finder.extensions import current_catalog
@@ -21,6 +20,7 @@ from finder.referrals.records import NewReferral, find_referral, record_stage, r
 from finder.storage import db
 from finder.storage.models import AuditEventRow, ReferralEventRow, ReferralRow
 from tests.accounts import CENTER_X, CENTER_Y, add_account, csrf_token, signed_in_client
+from tests.bookings import book
 from tests.test_booking_pages import publish, slots
 
 PATIENT = "Octavia Brightwater"

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from finder.booking import calendar
-from finder.booking.bookings import book, cancel
 from finder.domain.accounts import Actor, Role
 from finder.domain.availability import parse_availability
 from finder.domain.bookings import BookingRequest, Patient
@@ -40,6 +39,7 @@ from finder.storage.models import (
 )
 from finder.wiring import unit_of_work
 from tests.accounts import CENTER_X, CENTER_Y
+from tests.bookings import book, cancel
 
 # A Monday 08:00 in Boston (EST): the week's slots lie ahead.
 NOW = datetime(2027, 1, 11, 13, 0, tzinfo=UTC)

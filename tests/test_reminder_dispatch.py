@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from finder.booking.bookings import cancel
 from finder.domain.accounts import Actor, Role
 from finder.extensions import current_catalog
 from finder.referrals import use_cases
@@ -20,6 +19,7 @@ from finder.storage import db
 from finder.storage.models import BookingRow, ReminderRow
 from finder.wiring import unit_of_work
 from tests.accounts import CENTER_X, add_account
+from tests.bookings import cancel
 from tests.test_booking_service import NOW, do_book, publish, request_for, slot_at
 
 WEDNESDAY = date(2027, 1, 13)

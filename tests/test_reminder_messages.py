@@ -10,7 +10,6 @@ from icalendar import Calendar
 from markupsafe import escape
 
 from finder.booking import calendar
-from finder.booking.bookings import book, cancel
 from finder.domain.availability import parse_availability
 from finder.domain.bookings import BOOKED, CANCELLED, BookingRequest, Patient
 from finder.domain.reminders import (
@@ -35,6 +34,7 @@ from finder.reminders.messages import (
 from finder.storage import db
 from finder.storage.models import BookingRow, ReminderRow, SlotRow, UserRow
 from tests.accounts import CENTER_X
+from tests.bookings import book, cancel
 from tests.conftest import sqlite_copy
 
 SENDER = "CAR T center finder <no-reply@finder.example>"

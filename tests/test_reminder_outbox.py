@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from finder.booking.bookings import cancel, reschedule
 from finder.booking.calendar import save_availability
 from finder.domain.availability import parse_availability
 from finder.domain.bookings import Patient, SlotTaken
@@ -15,6 +14,7 @@ from finder.reminders.outbox import reminders_of, resend
 from finder.storage import db
 from finder.storage.models import BookingRow, CalendarRow, ReminderRow
 from tests.accounts import CENTER_X
+from tests.bookings import cancel, reschedule
 from tests.test_booking_service import HOURS, NOW, ctx, do_book, request_for, slot_at
 
 __all__ = ["ctx"]

@@ -14,10 +14,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from finder.reminders.pages import kind_words
 from finder.storage import db
 from finder.storage.models import AuditEventRow, ReminderRow
 from finder.web.local_times import time_text
-from finder.web.reminder_pages import kind_words
 from tests.accounts import CENTER_X, CENTER_Y, bearer_token, csrf_token, signed_in_client
 
 BOSTON = ZoneInfo("America/New_York")

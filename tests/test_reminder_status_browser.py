@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 
 from finder.booking import calendar
-from finder.booking.bookings import book
 from finder.domain.availability import DAYS, parse_availability
 from finder.domain.bookings import BookingRequest, Patient
 from finder.extensions import current_catalog
@@ -18,6 +17,7 @@ from finder.reminders.outbox import reminders_of
 from finder.storage import db
 from finder.storage.models import ReminderRow
 from tests.accounts import Account, add_account
+from tests.bookings import book
 from tests.browser import axe_violations, screenshot
 from tests.test_search_page_browser import only_local
 from tests.test_staff_calendar_browser import sign_in

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from finder.booking.bookings import book
 from finder.booking.calendar import free_slots, save_availability
 from finder.domain.availability import parse_availability
 from finder.domain.bookings import BookingRequest, Patient
@@ -25,6 +24,7 @@ from finder.reminders.messages import message_id
 from finder.storage import db
 from finder.storage.models import ReminderRow
 from tests.accounts import CENTER_X, add_account
+from tests.bookings import book
 from tests.live_server import HOST, finder_command, free_port, server_environment
 
 MAIL_FROM = "Finder <reminders@finder.test>"

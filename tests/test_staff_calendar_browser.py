@@ -10,12 +10,12 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from finder.booking import calendar
-from finder.booking.bookings import book
 from finder.domain.availability import DAYS, parse_availability, parse_closure
 from finder.domain.bookings import BookingRequest, Patient
 from finder.extensions import current_catalog
 from finder.storage import db
 from tests.accounts import CENTER_X, PASSWORD, Account, add_account
+from tests.bookings import book
 from tests.browser import axe_violations, screenshot
 from tests.test_search_page_browser import only_local
 

@@ -15,13 +15,13 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from finder.booking import calendar
-from finder.booking.bookings import book
 from finder.domain.availability import DAYS
 from finder.domain.bookings import BookingRequest, Patient
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import AuditEventRow, BookingRow, CalendarRow, ClosureRow, SlotRow
 from tests.accounts import CENTER_X, CENTER_Y, csrf_token, signed_in_client
+from tests.bookings import book
 
 BOSTON = ZoneInfo("America/New_York")
 TODAY = datetime.now(BOSTON).date()
@@ -297,7 +297,7 @@ def test_staff_block_a_slot_with_a_reason_and_unblock_it(app, published):
     assert response.status_code == 303
     assert (slot_row(app, slot_id).blocked, slot_row(app, slot_id).block_reason) == (False, "")
     actions = [a[0] for a in audit_actions(app)]
-    assert actions[-2:] == ["calendar_slot_blocked", "calendar_slot_opened"]
+    assert actions[-2:] == ["slot_blocked", "slot_unblocked"]
 
 
 def test_a_block_needs_a_clear_choice_a_short_reason_and_a_slot_of_this_center(
@@ -348,7 +348,7 @@ def test_a_closure_withdraws_its_slots_and_removing_it_brings_them_back(app, pub
         == 404
     )
     actions = [a[0] for a in audit_actions(app)]
-    assert actions[-2:] == ["calendar_closure_added", "calendar_closure_removed"]
+    assert actions[-2:] == ["closure_added", "closure_removed"]
 
 
 def test_a_closure_over_a_booking_says_so_and_lists_it_to_resolve(app, accounts, published):

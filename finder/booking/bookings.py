@@ -8,7 +8,8 @@ re-reads the row once a concurrent booking commits; on SQLite the write transact
 BEGIN IMMEDIATE, so writers take turns. Transactions that touch two slots lock them in id order
 so two crossing reschedules cannot deadlock.
 
-Every function works in the caller's transaction; the caller commits, or rolls back on error.
+Every function works in the caller's transaction: the use cases (finder.booking.use_cases)
+publish what happened, audit it and commit, or roll back on error.
 """
 
 import hashlib
@@ -48,14 +49,19 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.products import ProductCatalog
 from finder.domain.ranking import CenterIndex
 from finder.domain.slots import check_bookable
-from finder.referrals.records import attach_booking
-from finder.reminders import outbox
 from finder.storage.models import BookingRow, IdempotencyKeyRow, SlotRow
 from finder.storage.tenancy import visible_to
 
 UID_DOMAIN = "cart-center-finder"
 MAX_KEY_LENGTH = 200
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
+
+
+class ChangeNotAllowed(DomainError):
+    code = "forbidden"
+
+    def __init__(self) -> None:
+        super().__init__("Your role may not make this change.")
 
 
 class InvalidIdempotencyKey(DomainError):
@@ -147,8 +153,6 @@ def book(
     )
     session.add(booking)
     session.flush()
-    outbox.on_booked(session, booking, timezone=center.timezone, now=now)
-    attach_booking(session, booking, today=today, now=now)
     if key_row is not None:
         key_row.booking_id = booking.id
     session.flush()
@@ -202,7 +206,7 @@ def _check_slot_bookable(session: Session, center: Center, slot: SlotRow, now: d
 
 def _take(session: Session, slot_id: int) -> None:
     """Count one more booking on the slot if it has room: the database decides."""
-    taken = session.execute(
+    taken = session.execute(  # type: ignore[attr-defined]
         update(SlotRow)
         .where(
             SlotRow.id == slot_id,
@@ -261,7 +265,7 @@ def _move_status(
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if changed != 1:
         raise BookingNotChangeable("This booking was changed meanwhile. Reload it and try again.")
 
@@ -274,7 +278,6 @@ def cancel(session: Session, booking: BookingRow, *, reason: str, now: datetime)
     _move_status(session, booking, CANCELLED, reason, now)
     _release(session, booking.slot_id)
     session.flush()
-    outbox.on_cancelled(session, booking, now=now)
     session.refresh(booking)
     return booking
 
@@ -321,7 +324,7 @@ def reschedule(
         )
         .values(slot_id=target.id, sequence=BookingRow.sequence + 1, updated_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if changed != 1:
         raise BookingNotChangeable("This booking was changed meanwhile. Reload it and try again.")
     _take(session, target.id)
@@ -329,11 +332,10 @@ def reschedule(
     session.flush()
     session.refresh(booking)
     session.refresh(booking.slot)
-    outbox.on_rescheduled(session, booking, timezone=center.timezone, now=now)
     return booking
 
 
-def visible_bookings(actor: Actor) -> Select[tuple[BookingRow]]:
+def visible_bookings(actor: Actor) -> Select[BookingRow]:
     """The bookings this actor may see: a provider their own, staff their centers', admin all."""
     tenants = visible_to(actor, provider_id=BookingRow.provider_id, center_id=BookingRow.center_id)
     return select(BookingRow).join(SlotRow, BookingRow.slot_id == SlotRow.id).where(tenants)

@@ -207,7 +207,7 @@ def refresh_slots(session: Session, center: Center, *, now: datetime) -> Refresh
     )
     session.flush()
     # Retired slots nobody ever booked are of no use to anyone: they go.
-    removed = session.execute(
+    removed = session.execute(  # type: ignore[attr-defined]
         delete(SlotRow)
         .where(
             SlotRow.center_id == center.id,
@@ -303,7 +303,7 @@ def next_free(session: Session, centers: Sequence[Center], *, now: datetime) -> 
     return {center_id: _utc(start) for center_id, start in found if start is not None}
 
 
-def _free() -> Select[tuple[SlotRow]]:
+def _free() -> Select[SlotRow]:
     return select(SlotRow).where(
         SlotRow.blocked.is_(False),
         SlotRow.retired.is_(False),

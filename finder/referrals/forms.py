@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import format_date, gettext, ngettext
 
+from finder.booking.forms import field_messages
 from finder.domain.bookings import ProductNotOffered
 from finder.domain.contact import line_breaks_as_newlines, unsafe_text
 from finder.domain.journey import (
@@ -28,7 +29,6 @@ from finder.domain.products import NOT_AT_AGE, NotOnLabel
 from finder.geocoding import AmbiguousPlace, Geocoder, GeocodingError, Place
 from finder.referrals.intake import ReferralRequest
 from finder.referrals.records import InvalidReferral
-from finder.web.booking_form import field_messages
 from finder.web.local_times import time_text
 
 NEW_FIELDS = (

@@ -6,6 +6,7 @@ Every function works in the caller's transaction; the caller (a use case) commit
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +19,9 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import StageChange, journey, record_correction, record_move
 from finder.domain.products import ProductCatalog
 from finder.domain.stay_plan import check_planned_infusion
+from finder.events import BookingMade
 from finder.geocoding import Place
-from finder.storage.models import BookingRow, ReferralEventRow, ReferralRow
+from finder.storage.models import ReferralEventRow, ReferralRow
 from finder.storage.tenancy import visible_to
 
 
@@ -218,8 +220,10 @@ def open_referral(
     return None
 
 
-def attach_booking(session: Session, booking: BookingRow, *, today: date, now: datetime) -> None:
+def attach_booking(session: Session, event: BookingMade) -> None:
     """File the booking under the patient's open referral to its center, or refer them now."""
+    booking, now = event.booking, event.now
+    today = now.astimezone(ZoneInfo(event.timezone)).date()
     match = open_referral(
         session,
         provider_id=booking.provider_id,

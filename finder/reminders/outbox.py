@@ -1,5 +1,7 @@
 """The reminder rows a booking owes, written in the booking's own transaction.
 
+The `on_*` handlers act on the booking's events (finder.events), subscribed in finder.wiring.
+
 Booking plans a confirmation and the timed reminders; rescheduling moves the pending reminders
 to the new time (and plans again those already sent) and adds a notice; cancelling cancels
 everything still pending and adds a notice. The caller commits, so the booking and its
@@ -27,6 +29,7 @@ from finder.domain.reminders import (
     recipients,
     timed_reminders,
 )
+from finder.events import BookingCancelled, BookingMade, BookingMoved
 from finder.storage.models import BookingRow, CalendarRow, ReminderRow
 
 
@@ -38,15 +41,17 @@ def reminder_hours(session: Session, center_id: str) -> tuple[int, ...]:
     return tuple(row.reminder_hours)
 
 
-def on_booked(session: Session, booking: BookingRow, *, timezone: str, now: datetime) -> None:
+def on_booked(session: Session, event: BookingMade) -> None:
     """A confirmation now and the reminders before the consultation."""
+    booking, timezone, now = event.booking, event.timezone, event.now
     to = recipients(booking.patient_email)
     _add(session, booking, notices(CONFIRMATION, to=to, now=now), now)
     _add(session, booking, _timed(session, booking, timezone, to, now), now)
 
 
-def on_rescheduled(session: Session, booking: BookingRow, *, timezone: str, now: datetime) -> None:
+def on_rescheduled(session: Session, event: BookingMoved) -> None:
     """Pending reminders follow the consultation to its new time; a notice says it moved."""
+    booking, timezone, now = event.booking, event.timezone, event.now
     to = recipients(booking.patient_email)
     # A row a dispatcher is sending right now is left to it; the new time gets its own row.
     pending = {
@@ -72,8 +77,9 @@ def on_rescheduled(session: Session, booking: BookingRow, *, timezone: str, now:
     session.flush()
 
 
-def on_cancelled(session: Session, booking: BookingRow, *, now: datetime) -> None:
+def on_cancelled(session: Session, event: BookingCancelled) -> None:
     """Nothing pending goes out any more; a notice says the consultation is cancelled."""
+    booking, now = event.booking, event.now
     session.execute(
         update(ReminderRow)
         .where(
@@ -151,7 +157,8 @@ def reminders_of(session: Session, booking_ids: Iterable[int]) -> dict[int, list
         .order_by(ReminderRow.due_at, ReminderRow.id)
     )
     for row in rows:
-        found[row.booking_id].append(row)
+        if row.booking_id is not None:
+            found[row.booking_id].append(row)
     return found
 
 

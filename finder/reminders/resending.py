@@ -26,6 +26,11 @@ _EXPLAINED = {
 }
 
 
+class UnknownMessage(UnknownReference):
+    def __init__(self) -> None:
+        super().__init__("No such message for this booking.")
+
+
 class ReminderNotResendable(DomainError):
     code = "reminder_not_resendable"
 
@@ -59,7 +64,7 @@ def resend_message(
     messages = reminders_of(session, [booking.id])[booking.id]
     reminder = next((row for row in messages if row.id == reminder_id), None)
     if reminder is None:
-        raise UnknownReference("No such message for this booking.")
+        raise UnknownMessage()
     if (why := resend_refusal(booking, reminder, messages, now)) is not None:
         raise ReminderNotResendable(why)
     return resend(session, reminder, now=now)

@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
 
 from finder.booking.calendar import next_free
+from finder.booking.pages.my_bookings import bookings
+from finder.booking.pages.provider import booking
 from finder.catalog import Catalog
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import DomainError
@@ -22,10 +24,8 @@ from finder.search.results_page import ResultsPage, results_page
 from finder.storage import db
 from finder.web.access import PROVIDER, PUBLIC, allow
 from finder.web.auth import current_actor, now
-from finder.web.booking_pages import booking
 from finder.web.errors import BadRequest
 from finder.web.local_times import short_day_text
-from finder.web.my_bookings import bookings
 from finder.web.params import Param, parse_query
 
 pages = Blueprint("pages", __name__)

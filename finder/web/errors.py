@@ -21,10 +21,10 @@ from finder.web.shapes import place_json
 log = logging.getLogger(__name__)
 
 STATUS_BY_CODE = {
+    "forbidden": 403,  # a change the caller's role may not make
     "invalid_credentials": 401,
     "sign_in_locked": 429,
     "account_exists": 409,
-    "forbidden": 403,  # an account change by someone who is not an administrator
     # Booking: a slot that filled up or was withdrawn, or a booking changed meanwhile, is a
     # conflict; a slot of the wrong center, an unknown slot or a reused key is unusable input.
     "slot_taken": 409,

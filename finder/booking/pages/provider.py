@@ -11,12 +11,23 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from finder.booking import calendar
-from finder.booking.bookings import book, check_idempotency_key, request_fingerprint
+from finder.booking.bookings import check_idempotency_key, request_fingerprint
+from finder.booking.forms import (
+    booking_data,
+    entered,
+    field_messages,
+    new_idempotency_key,
+    patient_zone_choices,
+    refusal_status,
+    slot_refusal,
+)
+from finder.booking.use_cases import book_consultation
 from finder.domain.accounts import Actor
 from finder.domain.bookings import (
     IdempotencyKeyReused,
     InvalidBooking,
     ProductNotOffered,
+    SlotOfAnotherCenter,
     parse_booking_request,
 )
 from finder.domain.centers import Center
@@ -27,16 +38,8 @@ from finder.storage import db
 from finder.storage.models import SlotRow
 from finder.web import limits
 from finder.web.access import PROVIDER, allow
-from finder.web.auth import current_actor, now, record_event
-from finder.web.booking_form import (
-    booking_data,
-    entered,
-    field_messages,
-    new_idempotency_key,
-    patient_zone_choices,
-    refusal_status,
-    slot_refusal,
-)
+from finder.web.auth import current_actor, now
+from finder.web.commands import run
 from finder.web.limits import limiter
 from finder.web.local_times import (
     abbreviation,
@@ -194,45 +197,33 @@ def book_slot(center_id: str) -> Response | tuple[str, int]:
     # The zone the provider chose on the page ("" until they choose: the center's).
     data = {**booking_data(values), "provider_timezone": provider_zone(None) or ""}
     catalog = current_catalog()
-    session = db.session()
     zone = provider_zone(center.timezone) or center.timezone
     try:
         wanted = parse_booking_request(
             data, today=moment.astimezone(ZoneInfo(zone)).date(), products=catalog.products
         )
-        slot = session.get(SlotRow, wanted.slot_id)
-        if slot is not None and slot.center_id != center.id:
-            message = gettext("That slot belongs to another center. Pick one of the times below.")
-            return _book_page(
-                center,
-                week,
-                values=values,
-                errors={"slot_id": message},
-                message=message,
-                status=422,
-            )
-        if slot is not None:
+        slot = db.session().get(SlotRow, wanted.slot_id)
+        if slot is not None and slot.center_id == center.id:
             local_day = slot.start_at.astimezone(ZoneInfo(center.timezone)).date()
             week = max(_monday(local_day), this_week)
-        booked = book(
-            session,
+        booked = run(
+            book_consultation,
+            signed_in_actor(),
             wanted,
-            provider_id=signed_in_actor().user_id,
             centers=catalog.centers,
             products=catalog.products,
-            now=moment,
+            center_id=center.id,
             idempotency_key=key,
             fingerprint=request_fingerprint({"center_id": center.id, **data}),
         )
+    except SlotOfAnotherCenter:
+        message = gettext("That slot belongs to another center. Pick one of the times below.")
+        return _book_page(
+            center, week, values=values, errors={"slot_id": message}, message=message, status=422
+        )
     except DomainError as error:
-        session.rollback()
         return _refused(center, week, values, error)
     made = booked.booking
-    if not booked.replayed:
-        record_event(
-            "booking_created", target_type="booking", target_id=made.id, center_id=center.id
-        )
-    session.commit()
     flash(gettext("Consultation booked. You can download the calendar invite below."))
     return redirect(url_for(CONFIRMED, booking_id=made.id), code=303)
 

@@ -1,8 +1,10 @@
 """A referring provider's bookings: the list, each booking with its calendar invite, and
 cancelling or moving it. Another provider's booking is answered as no booking at all."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from email.utils import parseaddr
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -20,8 +22,17 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from finder.booking import calendar
-from finder.booking.bookings import cancel, find_booking, may_change, reschedule, visible_bookings
+from finder.booking.bookings import ChangeNotAllowed, find_booking, may_change
+from finder.booking.forms import refusal_status, slot_refusal
 from finder.booking.invite import invite_content_type, invite_ics
+from finder.booking.pages.provider import center_or_404, signed_in_actor, slot_days
+from finder.booking.use_cases import cancel_booking as cancel_booking_
+from finder.booking.use_cases import (
+    download_invite,
+    list_bookings,
+    view_booking,
+)
+from finder.booking.use_cases import reschedule_booking as reschedule_booking_
 from finder.booking.views import invite_for
 from finder.domain.bookings import (
     BOOKED,
@@ -29,31 +40,39 @@ from finder.domain.bookings import (
     BookingNotChangeable,
     InvalidBooking,
     SlotOfAnotherCenter,
-    check_reason,
 )
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
 from finder.extensions import current_catalog
+from finder.reminders.pages import messages_of
 from finder.storage import db
-from finder.storage.models import BookingRow, SlotRow
+from finder.storage.models import BookingRow
 from finder.web.access import PROVIDER, allow
-from finder.web.auth import now, record_event
-from finder.web.booking_form import refusal_status, slot_refusal
-from finder.web.booking_pages import center_or_404, signed_in_actor, slot_days
-from finder.web.ids import MAX_ID, record_id
+from finder.web.auth import now
+from finder.web.commands import run
+from finder.web.ids import record_id
 from finder.web.local_times import provider_zone, same_clock, time_text, zone_choices
-from finder.web.reminder_pages import messages_of
 
 bookings = Blueprint("bookings", __name__, url_prefix="/bookings")
 RESCHEDULE_DAYS = 28
 MAX_LISTED = 500
 DETAIL = "pages.bookings.detail"
+T = TypeVar("T")
+
+
+def _found(command: Callable[..., T], booking_id: int, **given: Any) -> T:
+    """Run a use case on the caller's booking; any other booking is a 404, as if it did not
+    exist, and a change their role may not make is a 403."""
+    try:
+        return run(command, signed_in_actor(), booking_id, **given)
+    except UnknownReference:
+        abort(404, description=gettext("No such booking."))
+    except ChangeNotAllowed:
+        abort(403, description=gettext("You may not change this booking."))
 
 
 def _find(booking_id: int) -> BookingRow:
-    """The caller's booking; any other is a 404, as if it did not exist."""
-    if booking_id > MAX_ID:
-        abort(404, description=gettext("No such booking."))
+    """The caller's booking as it is now, for showing it again (a read, not audited)."""
     try:
         return find_booking(db.session(), signed_in_actor(), booking_id)
     except UnknownReference:
@@ -62,10 +81,6 @@ def _find(booking_id: int) -> BookingRow:
 
 def _center_of(booking: BookingRow) -> Center:
     return center_or_404(booking.center_id)
-
-
-def _audit(action: str, booking: BookingRow) -> None:
-    record_event(action, target_type="booking", target_id=booking.id, center_id=booking.center_id)
 
 
 def status_names() -> dict[str, str]:
@@ -81,19 +96,10 @@ def status_names() -> dict[str, str]:
 @allow(PROVIDER)
 def index() -> str:
     """The provider's own bookings: upcoming ones first, soonest first, then past ones."""
-    actor = signed_in_actor()
-    rows = db.session().scalars(
-        visible_bookings(actor)
-        .where(BookingRow.provider_id == actor.user_id)
-        .order_by(SlotRow.start_at, BookingRow.id)
-        .limit(MAX_LISTED)
-    )
+    found = run(list_bookings, signed_in_actor(), own=True, limit=MAX_LISTED)
     moment = now()
-    found = list(rows)
     upcoming = [b for b in found if b.slot.end_at > moment]
     past = [b for b in reversed(found) if b.slot.end_at <= moment]
-    record_event("bookings_listed", target_type="booking")
-    db.session().commit()
     centers = {c: center for c in {b.center_id for b in found} if (center := _listed(c))}
     return render_template(
         "booking/list.html",
@@ -164,19 +170,14 @@ def _booking_page(
 @allow(PROVIDER)
 def detail(booking_id: int) -> tuple[str, int]:
     """One booking: the patient, the time in both zones, the invite, and the changes allowed."""
-    found = _find(booking_id)
-    _audit("booking_viewed", found)
-    db.session().commit()
-    return _booking_page(found)
+    return _booking_page(_found(view_booking, booking_id))
 
 
 @bookings.get("/<int:booking_id>/invite.ics")
 @allow(PROVIDER)
 def invite(booking_id: int) -> Response:
     """The calendar invite: the center and the time, never the patient."""
-    found = _find(booking_id)
-    _audit("booking_invite_downloaded", found)
-    db.session().commit()
+    found = _found(download_invite, booking_id)
     organizer = parseaddr(current_app.config["MAIL_FROM"])[1] or "no-reply@localhost"
     made = invite_for(found, _center_of(found), organizer=organizer, now=now())
     return Response(
@@ -189,18 +190,10 @@ def invite(booking_id: int) -> Response:
 @bookings.post("/<int:booking_id>/cancel")
 @allow(PROVIDER)
 def cancel_booking(booking_id: int) -> BaseResponse | tuple[str, int]:
-    found = _find(booking_id)
-    if not may_change(signed_in_actor(), found, to=CANCELLED):
-        abort(403, description=gettext("You may not change this booking."))
-    session = db.session()
     try:
-        reason = check_reason(request.form.get("reason", ""))
-        cancel(session, found, reason=reason, now=now())
+        found = _found(cancel_booking_, booking_id, reason=request.form.get("reason", ""))
     except DomainError as error:
-        session.rollback()
         return _refused(booking_id, error)
-    _audit("booking_cancelled", found)
-    session.commit()
     flash(gettext("Consultation cancelled. The center's slot is free again."))
     return redirect(url_for(DETAIL, booking_id=found.id), code=303)
 
@@ -208,20 +201,18 @@ def cancel_booking(booking_id: int) -> BaseResponse | tuple[str, int]:
 @bookings.post("/<int:booking_id>/reschedule")
 @allow(PROVIDER)
 def reschedule_booking(booking_id: int) -> BaseResponse | tuple[str, int]:
-    found = _find(booking_id)
-    if not may_change(signed_in_actor(), found, to=BOOKED):
-        abort(403, description=gettext("You may not change this booking."))
     slot_id = record_id(request.form.get("slot_id"))
     if slot_id is None:
+        found = _find(booking_id)
+        if not may_change(signed_in_actor(), found, to=BOOKED):
+            abort(403, description=gettext("You may not change this booking."))
         return _booking_page(found, error=gettext("Choose a new time."), status=400)
-    session = db.session()
     try:
-        reschedule(session, found, slot_id=slot_id, now=now(), centers=current_catalog().centers)
+        found = _found(
+            reschedule_booking_, booking_id, slot_id=slot_id, centers=current_catalog().centers
+        )
     except DomainError as error:
-        session.rollback()
         return _refused(booking_id, error)
-    _audit("booking_rescheduled", found)
-    session.commit()
     flash(gettext("Consultation moved. Download the updated calendar invite below."))
     return redirect(url_for(DETAIL, booking_id=found.id), code=303)
 

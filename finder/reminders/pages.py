@@ -10,7 +10,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from finder.booking.bookings import find_booking
+from finder.domain.accounts import Actor
 from finder.domain.centers import Center
 from finder.domain.errors import UnknownReference
 from finder.domain.reminders import (
@@ -29,13 +29,17 @@ from finder.domain.reminders import (
     SENT,
 )
 from finder.reminders.outbox import reminders_of
-from finder.reminders.resending import COPY_WAITING, ReminderNotResendable, resend_refusal
-from finder.reminders.resending import resend_message as resend_row
-from finder.storage import db
+from finder.reminders.resending import (
+    COPY_WAITING,
+    ReminderNotResendable,
+    UnknownMessage,
+    resend_refusal,
+)
+from finder.reminders.use_cases import resend_message
 from finder.storage.models import BookingRow, ReminderRow
 from finder.web.access import CENTER_STAFF, allow
-from finder.web.auth import current_actor, now, record_event
-from finder.web.ids import MAX_ID
+from finder.web.auth import current_actor, now
+from finder.web.commands import run
 from finder.web.local_times import time_text
 
 # Nested in the staff blueprint: /staff/centers/…, endpoints staff.reminders.*
@@ -136,22 +140,15 @@ def messages_of(session: Session, booking: BookingRow, center: Center) -> list[M
 @allow(CENTER_STAFF)
 def resend(center_id: str, booking_id: int, reminder_id: int) -> Response:
     """Queue a sent or failed message again; a refusal changes nothing and is audited."""
-    booking = _booking_of(center_id, booking_id)
-    session = db.session()
-    audit = {"target_type": "booking", "target_id": booking_id, "center_id": center_id}
     try:
-        copy = resend_row(session, booking, reminder_id, now=now())
-    except UnknownReference:
-        session.rollback()
+        copy = run(resend_message, _actor(), booking_id, reminder_id, center_id=center_id)
+    except UnknownMessage:
         abort(404, description=gettext("No such message for this booking."))
+    except UnknownReference:
+        abort(404, description=gettext("No such booking at this center."))
     except ReminderNotResendable as error:
-        session.rollback()
-        record_event("reminder_resent", outcome=error.code, **audit)
-        session.commit()
         flash(gettext("Not sent again: %(why)s.", why=reason_words(error.why)))
     else:
-        record_event("reminder_resent", **audit)
-        session.commit()
         flash(
             gettext(
                 "Queued to send again: %(message)s, to %(to)s.",
@@ -165,14 +162,7 @@ def resend(center_id: str, booking_id: int, reminder_id: int) -> Response:
     return redirect(target, 303)
 
 
-def _booking_of(center_id: str, booking_id: int) -> BookingRow:
-    """This center's booking; any other is as unknown as a missing one."""
+def _actor() -> Actor:
     actor = current_actor()
     assert actor is not None  # noqa: S101 - CENTER_STAFF access guarantees it
-    try:
-        found = find_booking(db.session(), actor, booking_id) if booking_id <= MAX_ID else None
-    except UnknownReference:
-        found = None
-    if found is None or found.center_id != center_id:
-        abort(404, description=gettext("No such booking at this center."))
-    return found
+    return actor

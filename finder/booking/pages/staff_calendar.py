@@ -1,0 +1,325 @@
+"""The staff's calendar of a center, in the center's own time zone: the center at a glance,
+weekly hours, the week's slots, blocks, closures, and the bookings the rules no longer hold."""
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
+from werkzeug.wrappers import Response
+
+from finder.accounts.users import center_team
+from finder.booking import calendar, use_cases
+from finder.booking.pages.hours_form import HoursForm
+from finder.booking.pages.staff import (
+    clock_of,
+    flash_displaced,
+    monday_of,
+    problem_words,
+    providers_of,
+    render,
+    staff,
+    staff_actor,
+    staff_center,
+    today_at,
+    with_link,
+)
+from finder.domain.availability import (
+    DAYS,
+    LIMITS,
+    InvalidAvailability,
+    InvalidClosure,
+    parse_availability,
+    parse_closure,
+)
+from finder.domain.centers import Center
+from finder.domain.errors import DomainError, UnknownReference
+from finder.storage import db
+from finder.storage.models import BookingRow, ClosureRow, SlotRow
+from finder.web.access import CENTER_STAFF, allow
+from finder.web.auth import now
+from finder.web.commands import run
+
+FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2999, 12, 23)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# --- The center ---------------------------------------------------------------------------
+
+
+@staff.get("/centers/<center_id>")
+@allow(CENTER_STAFF)
+def center(center_id: str) -> tuple[str, int]:
+    """A center as its staff see it: the public facts, the calendar at a glance, the team."""
+    found = staff_center(center_id)
+    session = db.session()
+    at = now()
+    return render(
+        "staff/center.html",
+        found,
+        team=center_team(session, center_id),
+        published=calendar.load_availability(session, found) is not None,
+        next_free=calendar.next_free(session, [found], now=at).get(found.id),
+        displaced=len(calendar.displaced(session, found, now=at)),
+    )
+
+
+def _hours_page(center: Center, form: HoursForm, status: int = 200) -> tuple[str, int]:
+    return render("staff/hours.html", center, status, form=form, days=DAYS, limits=LIMITS)
+
+
+@staff.get("/centers/<center_id>/hours")
+@allow(CENTER_STAFF)
+def hours(center_id: str) -> tuple[str, int]:
+    found = staff_center(center_id)
+    return _hours_page(found, HoursForm.of(calendar.load_availability(db.session(), found)))
+
+
+@staff.post("/centers/<center_id>/hours")
+@allow(CENTER_STAFF)
+def save_hours(center_id: str) -> Response | tuple[str, int]:
+    """Publish the weekly hours; the slots follow, and bookings they no longer hold are listed."""
+    found = staff_center(center_id)
+    form = HoursForm.entered(request.form)
+    data, places = form.data()
+    try:
+        availability = parse_availability(data, timezone=found.timezone)
+    except InvalidAvailability as error:
+        form.explain(error.fields, places)
+        return _hours_page(found, form, 400)
+    changed = run(use_cases.change_hours, staff_actor(), found, availability)
+    refresh = changed.refresh
+    flash(
+        gettext(
+            "Hours saved. Slots added: %(added)d. Slots withdrawn: %(removed)d.",
+            added=refresh.added + refresh.reopened,
+            removed=refresh.removed + refresh.retired,
+        )
+    )
+    flash_displaced(center_id, len(changed.displaced))
+    return redirect(url_for("staff.week", center_id=center_id), 303)
+
+
+# --- The week ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotView:
+    slot: SlotRow
+    bookings: list[BookingRow]
+    started: bool
+
+    @property
+    def state(self) -> str:
+        if self.slot.retired:
+            return "retired"
+        if self.slot.blocked:
+            return "blocked"
+        return "full" if self.slot.booked >= self.slot.capacity else "free"
+
+
+@dataclass(frozen=True)
+class DayView:
+    day: date
+    slots: list[SlotView]
+    closure: ClosureRow | None
+    today: bool
+
+
+def _week_of(text: str | None, center: Center) -> date:
+    if text is None or text == "":
+        return monday_of(today_at(center))
+    try:
+        if _DAY.fullmatch(text):
+            day = date.fromisoformat(text)
+            if FIRST_WEEK <= day <= LAST_WEEK:
+                return monday_of(day)
+    except ValueError:
+        pass
+    abort(
+        400,
+        description=gettext(
+            "The week must be a date written YYYY-MM-DD, such as 2027-03-15, "
+            "between the years 2000 and 2999."
+        ),
+    )
+
+
+@staff.get("/centers/<center_id>/calendar")
+@allow(CENTER_STAFF)
+def week(center_id: str) -> tuple[str, int]:
+    """One local week of slots, each with its bookings, marks, and block or open button."""
+    found = staff_center(center_id)
+    monday = _week_of(request.args.get("week"), found)
+    session, at, clock = db.session(), now(), clock_of(found)
+    start, end = calendar.local_day_bounds(monday, monday + timedelta(days=6), found.timezone)
+    bookings = calendar.bookings_between(session, found.id, start, end)
+    by_slot: dict[int, list[BookingRow]] = defaultdict(list)
+    for booking in bookings:
+        by_slot[booking.slot_id].append(booking)
+    by_day: dict[date, list[SlotView]] = defaultdict(list)
+    for slot in calendar.week_slots(session, found, monday):
+        view = SlotView(slot, by_slot.get(slot.id, []), slot.start_at <= at)
+        by_day[clock.local_day(slot.start_at)].append(view)
+    closures = calendar.closures_of(session, found.id, since=monday)
+    today = today_at(found)
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        closure = next((c for c in closures if c.start_date <= day <= c.end_date), None)
+        days.append(DayView(day, by_day.get(day, []), closure, day == today))
+    return render(
+        "staff/week.html",
+        found,
+        monday=monday,
+        previous_week=monday - timedelta(days=7),
+        next_week=monday + timedelta(days=7),
+        days=days,
+        this_week=monday_of(today),
+        providers=providers_of(session, bookings),
+        published=calendar.load_availability(session, found) is not None,
+        displaced=len(calendar.displaced(session, found, now=at)),
+    )
+
+
+@staff.post("/centers/<center_id>/slots/<int:slot_id>/block")
+@allow(CENTER_STAFF)
+def block_slot(center_id: str, slot_id: int) -> Response:
+    """Block a slot (`blocked=1`, with an optional reason) or open it again (`blocked=0`)."""
+    found = staff_center(center_id)
+    blocked = request.form.get("blocked", "")
+    if blocked not in ("0", "1"):
+        abort(400, description=gettext("Choose whether to block or open the slot."))
+    try:
+        slot = run(
+            use_cases.block_slot,
+            staff_actor(),
+            found,
+            slot_id,
+            blocked=blocked == "1",
+            reason=request.form.get("reason"),
+        )
+    except UnknownReference:
+        abort(404, description=gettext("No such slot at this center."))
+    except DomainError as error:
+        abort(400, description=problem_words("reason", error.fields.get("reason", "")))
+    session = db.session()
+    clock = clock_of(found)
+    when = clock.when(slot.start_at)
+    if slot.blocked:
+        flash(gettext("Slot blocked: %(when)s.", when=when))
+        flash_displaced(center_id, len(calendar.displaced(session, found, now=now())))
+    else:
+        flash(gettext("Slot open again: %(when)s.", when=when))
+    monday = monday_of(clock.local_day(slot.start_at))
+    return redirect(
+        url_for(
+            "staff.week", center_id=center_id, week=monday.isoformat(), _anchor=f"slot-{slot_id}"
+        ),
+        303,
+    )
+
+
+# --- Closures ----------------------------------------------------------------------------
+
+
+def _closures_page(
+    center: Center, values: Mapping[str, str], errors: Mapping[str, str], status: int = 200
+) -> tuple[str, int]:
+    upcoming = calendar.closures_of(db.session(), center.id, since=today_at(center))
+    return render(
+        "staff/closures.html", center, status, closures=upcoming, values=values, errors=errors
+    )
+
+
+@staff.get("/centers/<center_id>/closures")
+@allow(CENTER_STAFF)
+def closures(center_id: str) -> tuple[str, int]:
+    return _closures_page(staff_center(center_id), {}, {})
+
+
+@staff.post("/centers/<center_id>/closures")
+@allow(CENTER_STAFF)
+def add_closure(center_id: str) -> Response | tuple[str, int]:
+    """Close the center on a date or a range of dates; bookings on them are listed to resolve."""
+    found = staff_center(center_id)
+    values = {key: request.form.get(key, "").strip() for key in ("start", "end", "reason")}
+    entered: dict[str, str] = {"reason": values["reason"]}
+    if values["end"]:
+        entered.update(start=values["start"], end=values["end"])
+    else:
+        entered["date"] = values["start"]
+    try:
+        closure = parse_closure(entered)
+        added = run(use_cases.add_closure, staff_actor(), found, closure)
+    except InvalidClosure as error:
+        # A single date is entered in the first field: every problem with it goes there.
+        one_day = "date" in entered
+        errors = {
+            "start" if one_day and name != "reason" else name: problem_words(name, reason)
+            for name, reason in error.fields.items()
+        }
+        return _closures_page(found, values, errors, 400)
+    falling = added.falling
+    text = ngettext(
+        "Closure added. %(num)d booking falls on it.",
+        "Closure added. %(num)d bookings fall on it.",
+        len(falling),
+    )
+    if falling:
+        href = url_for("staff.displaced_bookings", center_id=center_id)
+        flash(with_link(text, href, gettext("Move or cancel them")))
+    else:
+        flash(text)
+    return redirect(url_for("staff.closures", center_id=center_id), 303)
+
+
+@staff.post("/centers/<center_id>/closures/<int:closure_id>/delete")
+@allow(CENTER_STAFF)
+def remove_closure(center_id: str, closure_id: int) -> Response:
+    found = staff_center(center_id)
+    try:
+        refresh = run(use_cases.remove_closure, staff_actor(), found, closure_id)
+    except UnknownReference:
+        abort(404, description=gettext("No such closure at this center."))
+    flash(
+        gettext(
+            "Closure removed. Slots open again: %(count)d.",
+            count=refresh.added + refresh.reopened,
+        )
+    )
+    return redirect(url_for("staff.closures", center_id=center_id), 303)
+
+
+# --- Bookings to resolve -----------------------------------------------------------------
+
+
+def displaced_words(item: calendar.Displaced) -> str:
+    """Why the calendar no longer holds a booking, in words."""
+    if item.reason == "closed":
+        return gettext("The center is closed that day: %(reason)s", reason=item.detail)
+    if item.reason == "outside_hours":
+        return gettext("Outside the current consultation hours")
+    if item.reason == "blocked" and item.detail:
+        return gettext("The slot is blocked: %(reason)s", reason=item.detail)
+    if item.reason == "blocked":
+        return gettext("The slot is blocked")
+    return gettext("The slot holds more bookings than its capacity")
+
+
+@staff.get("/centers/<center_id>/displaced")
+@allow(CENTER_STAFF)
+def displaced_bookings(center_id: str) -> tuple[str, int]:
+    """Live bookings the current hours, closures or blocks no longer hold, earliest first."""
+    found = staff_center(center_id)
+    session = db.session()
+    items = calendar.displaced(session, found, now=now())
+    return render(
+        "staff/displaced.html",
+        found,
+        items=[(item.booking, displaced_words(item)) for item in items],
+        providers=providers_of(session, [item.booking for item in items]),
+    )

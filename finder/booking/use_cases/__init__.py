@@ -1,0 +1,38 @@
+"""The booking commands, each written once for every door: the API, the provider's pages and
+the staff's pages call these through a unit of work."""
+
+from finder.booking.use_cases.bookings import (
+    book_consultation,
+    cancel_booking,
+    download_invite,
+    list_bookings,
+    list_center_bookings,
+    record_booking_outcome,
+    reschedule_booking,
+    view_booking,
+)
+from finder.booking.use_cases.calendar import (
+    ClosureAdded,
+    HoursChanged,
+    add_closure,
+    block_slot,
+    change_hours,
+    remove_closure,
+)
+
+__all__ = [
+    "ClosureAdded",
+    "HoursChanged",
+    "add_closure",
+    "block_slot",
+    "book_consultation",
+    "cancel_booking",
+    "change_hours",
+    "download_invite",
+    "list_bookings",
+    "list_center_bookings",
+    "record_booking_outcome",
+    "remove_closure",
+    "reschedule_booking",
+    "view_booking",
+]
