@@ -36,15 +36,15 @@ def api(app: Flask, accounts) -> Callers:
 
 
 CLOSURES = {
-    "in the year 1": ({"start": "0001-01-01", "end": "0001-01-02"}, "end", "must not end before"),
+    "in 1990": ({"start": "1990-01-01", "end": "1990-01-02"}, "end", "must not end before"),
     "ended yesterday": (
         {"date": (date.today() - timedelta(days=3)).isoformat()},
         "end",
         "must not end before",
     ),
-    "in the year 9999": ({"date": "9999-12-31"}, "start", "too far ahead"),
-    "reaching into the year 9999": (
-        {"start": (date.today() + timedelta(days=30)).isoformat(), "end": "9999-12-31"},
+    "in the year 2990": ({"start": "2990-12-31", "end": "2990-12-31"}, "start", "too far ahead"),
+    "reaching into the year 2990": (
+        {"start": (date.today() + timedelta(days=30)).isoformat(), "end": "2990-12-31"},
         "end",
         "too far ahead",
     ),
@@ -101,11 +101,11 @@ PAGE_CLOSURES = {
         "This date has passed: a closure must not end before today.",
     ),
     "a range ended long ago": (
-        {"start": "0001-01-01", "end": "0001-01-02"},
+        {"start": "1990-01-01", "end": "1990-01-02"},
         "This date has passed: a closure must not end before today.",
     ),
-    "a day in the year 9999": (
-        {"start": "9999-12-31", "end": ""},
+    "a day in the year 2990": (
+        {"start": "2990-12-31", "end": ""},
         "Too far ahead: closures can be entered up to two years beyond the booking horizon.",
     ),
 }
