@@ -21,15 +21,15 @@ from finder import audit
 from finder.accounts import links
 from finder.accounts.users import SelfLockout, all_users, assign, create_user, set_active
 from finder.domain.accounts import ROLES
-from finder.domain.days import FIRST_DAY, LAST_DAY
+from finder.domain.days import FIRST_DAY, LAST_DAY, in_range
 from finder.domain.errors import DomainError
 from finder.storage import db
 from finder.storage.models import CenterRow, UserRow
 from finder.web.access import ADMIN, allow
 from finder.web.account_pages import send_link
 from finder.web.auth import now, record_event, signed_in_user
-from finder.web.ids import record_id
-from finder.web.params import calendar_day, page_number
+from finder.web.ids import MAX_ID
+from finder.web.params import page_number
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE = 100
@@ -195,18 +195,19 @@ def _actor_id(text: str) -> int | None:
     """The user number filtered on; text that is no number filters nothing, as it always has."""
     if not text.isascii() or not text.isdigit():
         return None
-    number = record_id(text)
-    if number is None:
+    if len(text) > len(str(MAX_ID)) or int(text) > MAX_ID:
         abort(400, description=gettext("No user has this number."))
-    return number
+    return int(text)
 
 
 def _day(text: str | None, *, next_day: bool = False) -> datetime | None:
     if not text:
         return None
     try:
-        day = datetime.combine(calendar_day(text), time(), UTC)
-    except ValueError:  # malformed, no such day, or beyond the days any request may name
+        day = datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(), UTC)
+    except ValueError:
+        day = None
+    if day is None or not in_range(day.date()):
         abort(
             400,
             description=gettext(
