@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Flask
 from flask.testing import FlaskClient
 
 HUGE = "99999999999999999999"  # beyond 64 bits
@@ -273,7 +272,6 @@ def where(error: BaseException) -> str:
 class Sweep:
     """Sends calls as one client, counts them, and keeps each kind of failure once per route."""
 
-    app: Flask
     client: FlaskClient
     csrf: str | None = None
     sent: int = 0
