@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from finder.app import create_app
 from finder.domain.availability import DAYS
 from finder.web.access import declared
 from tests.accounts import CENTER_X, csrf_token, signed_in_client
@@ -339,7 +340,10 @@ def app(make_app) -> Flask:
     return hostile_app(make_app)
 
 
-def test_every_route_has_its_parameters_listed(app):
+def test_every_route_has_its_parameters_listed():
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "test", "GEOCODER": "offline"}
+    )
     pages, query, bodies = set(), set(), set()
     for rule in app.url_map.iter_rules():
         operation = getattr(app.view_functions[rule.endpoint], "operation", None)
