@@ -24,32 +24,30 @@ DEEP = 100_000
 # Text for a query string, a form field or a path segment (sent UTF-8 and percent-encoded).
 TEXTS: tuple[str, ...] = (
     "",
-    " \t ",
     HUGE,
     "9" * 5000,  # beyond Python's limit on the digits of an int
     "-1",
-    "0",
     "1.5",
-    "NaN",
     "\u0665\u00b2",  # an Arabic-Indic five and a superscript two: digits to str.isdigit()
     "\x01\x1b[31m\x7f",
     "\u202e\U0001f600\ufeff",
-    "\x00",
     "0000-00-00",
     "0001-01-01",
     "9999-12-31",
     "10000-01-01",
     "Nowhere/Zone",
     "../../etc/passwd",
-    "[]",
     LONG,
-)
+)  # a NUL is refused before any view reads a field: one request a route shows it (see NUL)
+NUL = "\x00"
+# Numbers and dates also go alone, the other parameters left to their defaults, which they meet
+# in arithmetic (a first day of 9999-12-31 and the default span after it).
+ALONE = (HUGE, "-1", "0001-01-01", "9999-12-31", "10000-01-01")
 FEW_TEXTS = (HUGE, "\x01\x1b[31m\x7f", LONG)  # for what every route reads alike (`lang`)
-PATH_TEXTS = ("", HUGE, "-1", "0", "\u0665\u00b2", "\x01\x1b[31m\x7f", "\u202e\U0001f600\ufeff",
-              "\x00", "../../etc/passwd", LONG)  # fmt: skip
+PATH_TEXTS = (HUGE, "0", "\u0665\u00b2", "\x01\x1b[31m\x7f", "../../etc/passwd", LONG)
 # Raw text for a query string or a path segment as a server hands it over: bad percent-encoding
 # and bytes that are not UTF-8 (WSGI strings are bytes read as Latin-1).
-RAW: tuple[str, ...] = ("%zz", "%ff%fe", "\xff\xfe\xc0\xaf", "%ed%a0%80")
+RAW: tuple[str, ...] = ("\xff\xfe\xc0\xaf", "%ff%fe%zz", "%ed%a0%80")
 
 # JSON text for a field of a JSON body: values JSON can hold, of every type.
 FRAGMENTS: tuple[str, ...] = (
@@ -57,16 +55,13 @@ FRAGMENTS: tuple[str, ...] = (
     "true",
     "0",
     "-1",
-    "1.5",
     str(10**30),
     "1e400",  # read as infinity
     '""',
     '"\\u0001\\u001b"',
     '"\u0665\u00b2"',
-    '"0000-00-00"',
     '"0001-01-01"',
     '"9999-12-31"',
-    '"10000-01-01"',
     '"Nowhere/Zone"',
     '"../../etc/passwd"',
     json.dumps(LONG),
@@ -95,13 +90,22 @@ BODIES: tuple[bytes, ...] = (
 )
 CONTENT_TYPES = (
     "text/plain",
-    "application/x-www-form-urlencoded",
     "multipart/form-data",
     "application/json; charset=utf-16",
-    "application/json\x00",
     "x" * 5000,
 )
 _SLOT = "\ue000hostile\ue000"  # where a fragment goes in a JSON body: never in a real one
+
+
+def hostile_app(make_app: Any) -> Flask:
+    """The app with the small centers list, answering errors as a server does, not raising them."""
+    from finder.cli import load_centers_file
+    from tests.conftest import SMALL_CENTERS
+
+    app: Flask = make_app(PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        load_centers_file(SMALL_CENTERS)
+    return app
 
 
 @dataclass(frozen=True)
@@ -166,10 +170,13 @@ def hostile_calls(
     for name in asked:
         for text in texts if route.query else FEW_TEXTS:
             yield replace(usual, query={**asked, name: text})
+        for text in ALONE if route.query and whole else ():
+            yield replace(usual, query={name: text})
     if whole:
-        for raw in RAW:
+        for raw in RAW[:2]:
             yield replace(usual, raw_query=f"{urlencode(asked)}&{raw}={raw}")
         yield replace(usual, raw_query=f"{urlencode(asked)}&{urlencode(asked)}")  # each twice
+        yield replace(usual, query={**asked, next(iter(asked)): NUL})
     if route.form is not None:
         yield from _form_calls(usual, route.form, texts, whole)
     if route.body is not None:
@@ -185,7 +192,12 @@ def _form_calls(
     if whole:
         yield replace(usual, form={name: "" for name in form})
         yield replace(usual, form={name: [value, value] for name, value in form.items()})
-        yield replace(usual, raw_body=b"a=%zz&b=\xff\xfe&c&=&&", content_type=CONTENT_TYPES[1])
+        yield replace(usual, form={**form, next(iter(form), "x"): NUL})
+        yield replace(
+            usual,
+            raw_body=b"a=%zz&b=\xff\xfe&c&=&&",
+            content_type="application/x-www-form-urlencoded",
+        )
         for content_type in CONTENT_TYPES:
             yield replace(usual, content_type=content_type)
 
@@ -230,12 +242,11 @@ HEADERS: tuple[Mapping[str, str], ...] = (
         "X-Forwarded-For": "not an address, ::ffff:1.2.3.4, " + "9" * 1000,
         "User-Agent": "\xff" * 100_000,
     },
-    {"Authorization": "Bearer " + "\x7f" * 3},
-    {"Authorization": "Bearer " + "A" * 100_000},
+    {"Authorization": "Bearer \x7f" + "A" * 100_000},
     {"X-CSRF-Token": "\u00ff" * 10_000},
     {"Cookie": "finder_session=not.signed\xff; __Host-session=" + "A" * 5000},
 )
-METHODS = ("PATCH", "X" * 100)
+METHODS = ("PATCH",)
 
 
 def header_calls(route: Route) -> Iterator[Call]:
@@ -273,7 +284,6 @@ def where(error: BaseException) -> str:
 class Sweep:
     """Sends calls as one client, counts them, and keeps each kind of failure once per route."""
 
-    app: Flask
     client: FlaskClient
     csrf: str | None = None
     sent: int = 0

@@ -20,6 +20,7 @@ from finder.web.ids import MAX_ID, record_id
 from finder.web.params import Param, parse_query
 from finder.web.reading import MAX_DEPTH, JSONProvider, readable_query
 from tests.accounts import CENTER_X, csrf_token, signed_in_client
+from tests.hostile import hostile_app
 
 SEEDED = settings(derandomize=True, database=None, deadline=None)
 READER = JSONProvider(Flask(__name__))
@@ -113,14 +114,7 @@ def test_a_query_string_is_made_utf8_and_left_alone_when_it_is(raw):
 
 @pytest.fixture
 def app(make_app) -> Flask:
-    """The small centers list, and errors answered as the server answers them, not raised."""
-    from finder.cli import load_centers_file
-    from tests.conftest import SMALL_CENTERS
-
-    app = make_app(PROPAGATE_EXCEPTIONS=False)
-    with app.app_context():
-        load_centers_file(SMALL_CENTERS)
-    return app
+    return hostile_app(make_app)
 
 
 def report(what: str, database_url: str, count: int) -> None:

@@ -19,7 +19,7 @@ class Unusable(ValueError):
 
 
 _DATE_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$"
-_DATE = re.compile(_DATE_PATTERN, re.ASCII)
+_DATE = re.compile(_DATE_PATTERN)
 MAX_PAGE = 10**9  # of any list: its offset stays a number every database takes
 
 
