@@ -24,8 +24,9 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Two workers, each test file on one of them (its servers and module fixtures stay together).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python bench/search_speed.py
