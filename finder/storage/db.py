@@ -12,7 +12,7 @@ two behave alike.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -97,21 +97,20 @@ def may_write() -> bool:
 def bookkeeping() -> Iterator[Session]:
     """A short transaction of its own that may write, committed at the end: for what a read
     request records about itself (its audit event, the credential's last use)."""
-    current = current_app.extensions[_WRITER]()
-    try:
+    with closing(current_app.extensions[_WRITER]()) as current, _committed(current):
         yield current
-        current.commit()
-    except BaseException:
-        current.rollback()
-        raise
-    finally:
-        current.close()
 
 
 @contextmanager
 def transaction() -> Iterator[Session]:
     """The request's session inside one transaction: commit on success, roll back on error."""
-    current = session()
+    with _committed(session()) as current:
+        yield current
+
+
+@contextmanager
+def _committed(current: Session) -> Iterator[Session]:
+    """Commit what the block did, or roll it all back if it raised."""
     try:
         yield current
         current.commit()

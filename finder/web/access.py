@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from finder.domain.accounts import Role
+from finder.domain.accounts import Actor, Role
+from finder.domain.centers import Center
+from finder.domain.errors import UnknownReference
+from finder.extensions import current_catalog
 from finder.web.auth import current_actor
 from finder.web.return_path import safe_next
 
@@ -92,3 +96,18 @@ def init_app(app: Flask) -> None:
     if missing := undeclared(app):
         raise RuntimeError(f"routes without a declared access rule: {', '.join(missing)}")
     app.before_request(_enforce)
+
+
+def signed_in_actor() -> Actor:
+    """The caller of a route whose access rule lets only signed-in users in."""
+    actor = current_actor()
+    assert actor is not None  # noqa: S101 - the access rule guarantees it
+    return actor
+
+
+def center_or_404(center_id: str) -> Center:
+    """The listed center a page names, or the 404 page."""
+    try:
+        return current_catalog().centers.get(center_id)
+    except UnknownReference:
+        abort(404, description=gettext("No center has this id."))

@@ -25,7 +25,7 @@ from finder.booking import calendar
 from finder.booking.bookings import ChangeNotAllowed, find_booking, may_change
 from finder.booking.forms import refusal_status, slot_refusal
 from finder.booking.invite import invite_content_type, invite_ics
-from finder.booking.pages.provider import center_or_404, signed_in_actor, slot_days
+from finder.booking.pages.provider import slot_days
 from finder.booking.use_cases import cancel_booking as cancel_booking_
 from finder.booking.use_cases import (
     download_invite,
@@ -47,7 +47,7 @@ from finder.extensions import current_catalog
 from finder.reminders.pages import messages_of
 from finder.storage import db
 from finder.storage.models import BookingRow
-from finder.web.access import PROVIDER, allow
+from finder.web.access import PROVIDER, allow, center_or_404, signed_in_actor
 from finder.web.auth import now
 from finder.web.commands import run
 from finder.web.ids import record_id

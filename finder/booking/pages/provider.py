@@ -22,7 +22,6 @@ from finder.booking.forms import (
     slot_refusal,
 )
 from finder.booking.use_cases import book_consultation
-from finder.domain.accounts import Actor
 from finder.domain.bookings import (
     IdempotencyKeyReused,
     InvalidBooking,
@@ -31,14 +30,14 @@ from finder.domain.bookings import (
     parse_booking_request,
 )
 from finder.domain.centers import Center
-from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.errors import DomainError
 from finder.domain.products import NotOnLabel
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import SlotRow
 from finder.web import limits
-from finder.web.access import PROVIDER, allow
-from finder.web.auth import current_actor, now
+from finder.web.access import PROVIDER, allow, center_or_404, signed_in_actor
+from finder.web.auth import now
 from finder.web.commands import run
 from finder.web.limits import limiter
 from finder.web.local_times import (
@@ -69,19 +68,6 @@ class SlotChoice:
 class DayChoices:
     label: str
     slots: list[SlotChoice]
-
-
-def signed_in_actor() -> Actor:
-    actor = current_actor()
-    assert actor is not None  # noqa: S101 - the access rule guarantees it
-    return actor
-
-
-def center_or_404(center_id: str) -> Center:
-    try:
-        return current_catalog().centers.get(center_id)
-    except UnknownReference:
-        abort(404, description=gettext("No center has this id."))
 
 
 def slot_days(slots: Sequence[SlotRow], center: Center, zone: str | None) -> list[DayChoices]:

@@ -15,8 +15,7 @@ from finder.referrals.pages.lists import (
     listed,
     practices,
 )
-from finder.referrals.pages.scope import center_or_404, signed_in_actor
-from finder.web.access import CENTER_STAFF, allow
+from finder.web.access import CENTER_STAFF, allow, center_or_404, signed_in_actor
 
 
 def _center_dashboard(center_id: str) -> tuple[str, int]:

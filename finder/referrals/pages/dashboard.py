@@ -13,11 +13,10 @@ from finder.referrals.pages.lists import (
     filters_of,
     listed,
 )
-from finder.referrals.pages.scope import signed_in_actor
 from finder.referrals.records import visible_referrals
 from finder.storage import db
 from finder.storage.models import ReferralRow
-from finder.web.access import PROVIDER, allow
+from finder.web.access import PROVIDER, allow, signed_in_actor
 
 
 def _dashboard() -> tuple[str, int]:

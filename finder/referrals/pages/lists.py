@@ -12,9 +12,9 @@ from finder.domain.centers import Center
 from finder.domain.journey import LABELS
 from finder.extensions import current_catalog
 from finder.referrals import use_cases, views
-from finder.referrals.pages.scope import signed_in_actor
 from finder.storage import db
 from finder.storage.models import UserRow
+from finder.web.access import signed_in_actor
 from finder.web.commands import run
 
 

@@ -24,9 +24,9 @@ from finder.referrals.forms import (
 from finder.referrals.intake import check_request
 from finder.referrals.pages import referrals
 from finder.referrals.pages.lists import centers
-from finder.referrals.pages.scope import TIMELINE, center_today, latest_today, signed_in_actor
+from finder.referrals.pages.scope import TIMELINE, center_today, latest_today
 from finder.referrals.records import InvalidReferral, ReferralExists
-from finder.web.access import PROVIDER, allow
+from finder.web.access import PROVIDER, allow, signed_in_actor
 from finder.web.commands import run
 
 

@@ -7,32 +7,18 @@ from zoneinfo import ZoneInfo
 from flask import abort
 from flask_babel import gettext
 
-from finder.domain.accounts import Actor
-from finder.domain.centers import Center
 from finder.domain.errors import UnknownReference
 from finder.extensions import current_catalog
 from finder.referrals.centers import center_today as today_there
 from finder.referrals.records import find_referral
 from finder.storage import db
 from finder.storage.models import ReferralRow
-from finder.web.auth import current_actor, now
+from finder.web.access import signed_in_actor
+from finder.web.auth import now
 from finder.web.ids import MAX_ID
 from finder.web.local_times import zone_names
 
 TIMELINE = "pages.referral.timeline"
-
-
-def signed_in_actor() -> Actor:
-    actor = current_actor()
-    assert actor is not None  # noqa: S101 - the access rule guarantees it
-    return actor
-
-
-def center_or_404(center_id: str) -> Center:
-    try:
-        return current_catalog().centers.get(center_id)
-    except UnknownReference:
-        abort(404, description=gettext("No center has this id."))
 
 
 def referral_number(referral_id: int) -> int:

@@ -33,19 +33,12 @@ from finder.referrals.forms import (
     stage_problem,
 )
 from finder.referrals.pages import referral_page
-from finder.referrals.pages.scope import (
-    TIMELINE,
-    center_or_404,
-    center_today,
-    referral_number,
-    seen_referral,
-    signed_in_actor,
-)
+from finder.referrals.pages.scope import TIMELINE, center_today, referral_number, seen_referral
 from finder.referrals.pages.stay import plan_sentences, precision_words
 from finder.referrals.records import ReferralChanged, ReferralClosed, history
 from finder.storage import db
 from finder.storage.models import BookingRow, ReferralRow, UserRow
-from finder.web.access import SIGNED_IN, allow
+from finder.web.access import SIGNED_IN, allow, center_or_404, signed_in_actor
 from finder.web.commands import run
 
 
