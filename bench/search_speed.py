@@ -15,12 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geopy.distance import geodesic
 
+from finder.centers.files import read_centers_csv, read_products, read_rules
 from finder.config import PROJECT_ROOT
 from finder.domain.centers import Address, Center
 from finder.domain.drive_model import DEFAULT_ROAD_MODEL
 from finder.domain.ranking import CenterIndex, SearchFilters
 from finder.domain.road_network import connected_by_road, land_mass
-from finder.reference_data import read_centers_csv, read_products, read_rules
 
 DATA = PROJECT_ROOT / "data"
 RULE = read_rules(DATA).get(None)
@@ -99,7 +99,7 @@ def full_search(real: list[Center]) -> None:
     import tempfile
 
     from finder.app import create_app
-    from finder.catalog import Catalog
+    from finder.centers.catalog import Catalog
     from finder.cli import load_centers_file
     from finder.geocoding import OfflineGeocoder, warm_up
     from finder.search.service import search_centers

@@ -13,7 +13,8 @@ from finder.accounts.pages import account
 from finder.booking import api as booking_api
 from finder.booking.pages import staff_bookings, staff_calendar
 from finder.booking.pages.staff import staff
-from finder.catalog import CatalogCache
+from finder.centers import api as center_api
+from finder.centers.catalog import CatalogCache
 from finder.geocoding import get_geocoder
 from finder.mail import sender_from_config
 from finder.referrals import api as referral_api
@@ -60,7 +61,7 @@ def register_storage(app: Flask) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     app.extensions["finder.handlers"] = wiring.HANDLERS
-    app.extensions["finder.catalog"] = CatalogCache(app.config["DATA_DIR"])
+    app.extensions["finder.centers.catalog"] = CatalogCache(app.config["DATA_DIR"])
 
 
 def register_geocoder(app: Flask) -> None:
@@ -97,7 +98,7 @@ def register_web(app: Flask) -> None:
     protection.init_app(app)
     limits.init_app(app)
     # Importing these modules declares their operations on the API blueprint.
-    declaring = (account_api, search_api, booking_api, referral_api)
+    declaring = (account_api, search_api, center_api, booking_api, referral_api)
     assert all(area.operations is declaring[0].operations for area in declaring)  # noqa: S101
     assert staff_calendar.staff is staff_bookings.staff is staff  # noqa: S101 - routes declared
     for blueprint in (api, pages, account, admin, staff, health):

@@ -3,24 +3,18 @@
 import json
 import os
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from finder.domain.errors import DomainError, InvalidCenterFile
+from finder.domain.errors import DomainError
 from finder.domain.products import POPULATIONS
 from finder.domain.ranking import MAX_LIMIT, SearchFilters
 from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import AmbiguousPlace, GeocodingError
-from finder.reference_data import read_centers_csv
 from finder.search.api import search_json
 from finder.search.service import SearchResult, search_centers
-from finder.storage import db
-from finder.storage.centers import replace_centers
-from finder.storage.migrate import upgrade
 
 
 def _create_app() -> Flask:
@@ -40,6 +34,7 @@ main = FlaskGroup(
 
 def init_app(app: Flask) -> None:
     from finder.accounts.commands import users
+    from finder.centers.commands import init_db, load_centers
     from finder.demo import demo
     from finder.run_command import start
     from finder.scheduler_command import scheduler
@@ -47,44 +42,6 @@ def init_app(app: Flask) -> None:
 
     for command in (init_db, load_centers, serve, search, users, demo, slots, scheduler, start):
         app.cli.add_command(command)
-
-
-def load_centers_file(path: Path) -> int:
-    """Validate the file and replace the catalog with it in one transaction; returns the count."""
-    centers = read_centers_csv(path, current_app.extensions["finder.catalog"].products)
-    with db.transaction() as session:
-        replace_centers(session, centers, now=datetime.now(UTC))
-    return len(centers)
-
-
-@click.command("init-db")
-@with_appcontext
-def init_db() -> None:
-    """Create or migrate the schema and load data/centers.csv (safe to run twice)."""
-    upgrade(current_app.config["DATABASE_URL"])
-    path = Path(current_app.config["DATA_DIR"]) / "centers.csv"
-    count = _load_or_exit(path)
-    click.echo(f"Database ready; {count} centers loaded from {path}.")
-
-
-@click.command("load-centers")
-@click.argument("path", type=click.Path(path_type=Path))
-@with_appcontext
-def load_centers(path: Path) -> None:
-    """Validate a centers CSV and load it: all rows or none."""
-    upgrade(current_app.config["DATABASE_URL"])
-    count = _load_or_exit(path)
-    click.echo(f"Loaded {count} centers from {path}.")
-
-
-def _load_or_exit(path: Path) -> int:
-    try:
-        return load_centers_file(path)
-    except InvalidCenterFile as error:
-        for problem in error.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        click.echo(error.message, err=True)
-        sys.exit(1)
 
 
 @click.command("serve")

@@ -6,17 +6,18 @@ Only ever run on request: it sets known accounts' passwords, so nothing else cal
 import secrets
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from finder import audit
-from finder.accounts.credentials import revoke_all
-from finder.accounts.passwords import hash_password
-from finder.accounts.users import assign, create_user, find_user
+from finder import wiring
+from finder.accounts.use_cases import provide_account
+from finder.audit import Origin
 from finder.booking import calendar
+from finder.booking.use_cases.calendar import change_hours
+from finder.domain.accounts import Actor, Role
 from finder.domain.availability import parse_availability
 from finder.domain.centers import Center
 from finder.domain.errors import UnknownReference
@@ -42,56 +43,30 @@ DEMO_HOURS = {
     "min_notice_hours": 24,
     "horizon_days": 60,
 }
-ORIGIN = audit.Origin(user_agent="finder demo")
+ORIGIN = Origin(user_agent="finder demo")
 
 
 def _password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _demo_account(session: Session, now: datetime, **details: object) -> tuple[UserRow, str]:
+def _demo_account(now: datetime, **details: Any) -> tuple[UserRow, str]:
     """The account with a fresh password: created, or reused and brought back to its role."""
-    email = str(details["email"])
     password = _password()
-    user = find_user(session, email)
-    if user is None:
-        user = create_user(session, now=now, password=password, **details)  # type: ignore[arg-type]
-        audit.record(
-            session, "user_created", at=now, origin=ORIGIN, target_type="user", target_id=user.id
-        )
-        return user, password
-    assign(
-        session,
-        user,
-        role=str(details["role"]),
-        practice=str(details.get("practice", "")),
-        centers=details.get("centers", ()),  # type: ignore[arg-type]
-    )
-    user.name = str(details.get("name", user.name))
-    user.active = True
-    user.password_hash = hash_password(password, email=user.email)
-    revoke_all(session, user.id, now=now)  # anyone signed in with the old password is signed out
-    audit.record(
-        session, "password_reset", at=now, origin=ORIGIN, target_type="user", target_id=user.id
-    )
-    return user, password
+    uow = wiring.unit_of_work(db.session(), now=now, origin=ORIGIN)
+    return provide_account(uow, password=password, **details), password
 
 
-def _publish_hours(session: Session, center: Center, now: datetime) -> bool:
-    """Weekday hours for a center that has none; a center's own hours are left alone."""
+def _publish_hours(staff: UserRow, center: Center, now: datetime) -> bool:
+    """Weekday hours for a center that has none, set by the demo staff; a center's own hours
+    are left alone."""
+    session = db.session()
     if calendar.load_availability(session, center) is not None:
         return False
     hours = parse_availability(DEMO_HOURS, timezone=center.timezone)
-    calendar.save_availability(session, center, hours, now=now, by=None)
-    audit.record(
-        session,
-        "calendar_hours_changed",
-        at=now,
-        origin=ORIGIN,
-        target_type="center",
-        target_id=center.id,
-        center_id=center.id,
-    )
+    actor = Actor(staff.id, Role(staff.role), staff.center_ids)
+    uow = wiring.unit_of_work(session, now=now, actor=staff, origin=ORIGIN)
+    change_hours(uow, actor, center, hours)
     return True
 
 
@@ -119,24 +94,21 @@ def demo() -> None:
     if not centers:
         click.echo("None of the demo centers is loaded: run `finder init-db` first.", err=True)
         sys.exit(1)
-    with db.transaction() as session:
-        staff, staff_password = _demo_account(
-            session,
-            now,
-            email=STAFF_EMAIL,
-            role="staff",
-            name="Demo Coordinator",
-            centers=[c.id for c in centers],
-        )
-        provider, provider_password = _demo_account(
-            session,
-            now,
-            email=PROVIDER_EMAIL,
-            role="provider",
-            name="Demo Oncologist",
-            practice="Demo Community Oncology",
-        )
-        published = [c for c in centers if _publish_hours(session, c, now)]
+    staff, staff_password = _demo_account(
+        now,
+        email=STAFF_EMAIL,
+        role="staff",
+        name="Demo Coordinator",
+        centers=[c.id for c in centers],
+    )
+    provider, provider_password = _demo_account(
+        now,
+        email=PROVIDER_EMAIL,
+        role="provider",
+        name="Demo Oncologist",
+        practice="Demo Community Oncology",
+    )
+    published = [c for c in centers if _publish_hours(staff, c, now)]
     click.echo(_summary(centers, published, staff, staff_password, provider, provider_password))
 
 

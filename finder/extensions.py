@@ -2,13 +2,13 @@
 
 from flask import current_app
 
-from finder.catalog import Catalog, CatalogCache
+from finder.centers.catalog import Catalog, CatalogCache
 from finder.geocoding import Geocoder
 from finder.storage import db
 
 
 def catalog_cache() -> CatalogCache:
-    cache: CatalogCache = current_app.extensions["finder.catalog"]
+    cache: CatalogCache = current_app.extensions["finder.centers.catalog"]
     return cache
 
 

@@ -11,8 +11,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from finder.app import create_app
-from finder.cli import load_centers_file
+from finder.centers.use_cases import load_centers_file
 from finder.config import PROJECT_ROOT
+from finder.extensions import catalog_cache
 from finder.storage import db
 from tests.conftest import missing, sqlite_copy
 
@@ -54,7 +55,7 @@ def live_app(
         }
     )
     with app.app_context():
-        load_centers_file(PROJECT_ROOT / "data" / "centers.csv")
+        load_centers_file(PROJECT_ROOT / "data" / "centers.csv", catalog_cache().products)
     yield app
     db.engine(app).dispose()
 

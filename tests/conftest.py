@@ -208,11 +208,12 @@ def make_app(database_url: str, tmp_path: Path):
 @pytest.fixture
 def app(make_app) -> Flask:
     """The app with the small fixture list of centers loaded."""
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
 
     app = make_app()
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
 
 

@@ -1,10 +1,10 @@
 """Domain objects for tests that need no database."""
 
+from finder.centers.files import read_products, read_rules
 from finder.config import PROJECT_ROOT
 from finder.domain.centers import Address, Center
 from finder.domain.products import ProductCatalog
 from finder.domain.proximity_rules import RuleBook
-from finder.reference_data import read_products, read_rules
 
 PRODUCTS: ProductCatalog = read_products(PROJECT_ROOT / "data")
 RULES: RuleBook = read_rules(PROJECT_ROOT / "data")

@@ -99,12 +99,13 @@ _SLOT = "\ue000hostile\ue000"  # where a fragment goes in a JSON body: never in 
 
 def hostile_app(make_app: Any) -> Flask:
     """The app with the small centers list, answering errors as a server does, not raising them."""
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
     app: Flask = make_app(PROPAGATE_EXCEPTIONS=False)
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
 
 

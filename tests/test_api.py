@@ -181,7 +181,8 @@ def test_openapi_lists_every_operation_with_its_parameters(app, client):
 
 
 def test_the_catalog_index_is_rebuilt_after_a_reload(app, client, tmp_path):
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
     smaller = tmp_path / "two.csv"
@@ -189,6 +190,6 @@ def test_the_catalog_index_is_rebuilt_after_a_reload(app, client, tmp_path):
     smaller.write_text("\n".join(lines[:3]) + "\n")
     assert len(client.get("/api/v1/centers?near=02115&limit=50").get_json()["results"]) == 12
     with app.app_context():
-        load_centers_file(smaller)
+        load_centers_file(smaller, catalog_cache().products)
     assert len(client.get("/api/v1/centers?near=02115&limit=50").get_json()["results"]) == 2
     assert client.get("/api/v1/centers/md-anderson-houston").status_code == 404

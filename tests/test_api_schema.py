@@ -73,11 +73,12 @@ schema = schemathesis.openapi.from_wsgi(
 def fuzz_app(make_app) -> Flask:
     """The app with the small centers list and an admin, and no rate limits: the run calls the
     token endpoint far more often than they allow (429 stays documented and accepted)."""
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
 
     app = make_app(RATELIMIT_ENABLED=False)
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     add_account(app, "admin", role="admin")
     return app
 

@@ -14,6 +14,8 @@ from finder import wiring
 from finder.accounts.users import create_user
 from finder.booking import calendar, use_cases
 from finder.booking.bookings import ChangeNotAllowed
+from finder.centers.files import read_centers_csv, read_products
+from finder.centers.records import active_centers, replace_centers
 from finder.config import PROJECT_ROOT
 from finder.domain.accounts import Actor, Role
 from finder.domain.availability import parse_availability, parse_closure
@@ -21,8 +23,6 @@ from finder.domain.bookings import BookingNotChangeable, BookingRequest, Invalid
 from finder.domain.products import ProductCatalog
 from finder.domain.ranking import CenterIndex
 from finder.domain.reminders import CANCELLATION, CONFIRMATION
-from finder.reference_data import read_centers_csv, read_products
-from finder.storage.centers import active_centers, replace_centers
 from finder.storage.db import make_engine
 from finder.storage.models import AuditEventRow, BookingRow, ReferralRow, ReminderRow, SlotRow
 from finder.unit_of_work import UnitOfWork

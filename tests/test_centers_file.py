@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from finder.centers.files import read_centers_csv
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import InvalidCenterFile
-from finder.reference_data import read_centers_csv
 from finder.storage import db
 from finder.storage.models import CenterRow
 from tests.conftest import SMALL_CENTERS

@@ -63,13 +63,14 @@ class ForgedClient(FlaskClient):
 
 @pytest.fixture
 def site(make_app, smtp_server) -> Flask:
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
 
     app = make_app(
         SMTP_URL=smtp_server.url, PUBLIC_URL=PUBLIC_URL, MAIL_FROM="Finder <no-reply@finder.test>"
     )
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
 
 

@@ -26,7 +26,8 @@ import redis
 from sqlalchemy import create_engine, func, select
 
 from finder.app import create_app
-from finder.cli import load_centers_file
+from finder.centers.use_cases import load_centers_file
+from finder.extensions import catalog_cache
 from finder.reminders.messages import message_id
 from finder.storage import db
 from finder.storage.migrate import upgrade
@@ -135,7 +136,7 @@ def prepare_database(url: str, tag: str) -> tuple[list[str], Account, Account]:
     try:
         upgrade(url)
         with app.app_context():
-            load_centers_file(CENTERS_CSV)
+            load_centers_file(CENTERS_CSV, catalog_cache().products)
         centers = centers_offering(PRODUCT, INDICATION)[:2]
         staff = add_account(app, f"staff_{tag}", role="staff", centers=centers)
         provider = add_account(app, f"provider_{tag}", role="provider", practice="Shape Oncology")

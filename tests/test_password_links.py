@@ -14,14 +14,15 @@ NEW_PASSWORD = "lantern meadow copper violin"
 
 @pytest.fixture
 def mailed_app(make_app, smtp_server):
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
     app = make_app(
         SMTP_URL=smtp_server.url, SERVER_NAME="finder.test", PUBLIC_URL="http://finder.test"
     )
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
 
 

@@ -99,12 +99,13 @@ def test_signed_in_pages_are_never_cached(app, accounts):
 
 @pytest.fixture
 def limited_app(make_app):
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
     app = make_app(RATELIMIT_ENABLED=True)
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
 
 

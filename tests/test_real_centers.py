@@ -7,11 +7,12 @@ from finder.config import PROJECT_ROOT
 
 @pytest.fixture
 def real_client(make_app):
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
 
     app = make_app()
     with app.app_context():
-        load_centers_file(PROJECT_ROOT / "data" / "centers.csv")
+        load_centers_file(PROJECT_ROOT / "data" / "centers.csv", catalog_cache().products)
     return app.test_client()
 
 

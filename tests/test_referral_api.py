@@ -616,7 +616,8 @@ def test_the_patient_name_never_reaches_a_url_or_a_log(app, accounts, served, ca
 
 
 def test_a_referral_to_a_center_since_withdrawn_stays_readable(app, api, tmp_path):
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
     made = create(api, home="02115")
@@ -626,7 +627,7 @@ def test_a_referral_to_a_center_since_withdrawn_stays_readable(app, api, tmp_pat
     without = tmp_path / "centers.csv"
     without.write_text("".join(line for line in lines if not line.startswith(CENTER_X)))
     with app.app_context():
-        load_centers_file(without)
+        load_centers_file(without, catalog_cache().products)
     got = api["provider_a"].get(f"/referrals/{made['id']}")
     assert got.status_code == 200, got.json
     assert got.json["center_name"] == "Dana-Farber Cancer Institute"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.config import PROJECT_ROOT
 from finder.domain.journey import journey
 from finder.domain.ranking import CenterIndex

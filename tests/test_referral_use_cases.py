@@ -9,20 +9,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
+from finder.centers.files import read_centers_csv, read_products, read_rules
+from finder.centers.records import replace_centers
 from finder.config import PROJECT_ROOT
 from finder.domain.accounts import Actor, Role
 from finder.domain.bookings import ProductNotOffered
 from finder.domain.errors import UnknownReference
 from finder.domain.journey import StageNotAllowed
 from finder.domain.ranking import CenterIndex
-from finder.reference_data import read_centers_csv, read_products, read_rules
 from finder.referrals import use_cases
 from finder.referrals.intake import ReferralRequest
 from finder.referrals.records import InvalidReferral, ReferralClosed, ReferralExists
 from finder.referrals.views import ReferralFilters
 from finder.reminders.stage_messages import STAGE_CHANGED
-from finder.storage.centers import replace_centers
 from finder.storage.db import make_engine
 from finder.storage.models import AuditEventRow, ReferralRow, ReminderRow, UserRow
 from finder.unit_of_work import UnitOfWork

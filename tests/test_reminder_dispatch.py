@@ -39,12 +39,13 @@ class Clock:
 @pytest.fixture
 def mailing(make_app, smtp_server):
     """An app sending to the test SMTP server, with accounts and Dana-Farber's hours published."""
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
     app = make_app(SMTP_URL=smtp_server.url, MAIL_FROM="Finder <reminders@finder.test>")
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
         provider = add_account(app, "provider_a", role="provider", practice="Cape Cod Oncology")
         publish()
         yield app, provider, smtp_server

@@ -84,12 +84,13 @@ def test_the_language_switch_keeps_the_search(client):
 
 
 def test_a_tile_server_replaces_the_offline_basemap(make_app):
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
+    from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
     app = make_app(TILE_URL="http://127.0.0.1:8080/tiles/{z}/{x}/{y}.png")
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     html = app.test_client().get("/?near=02115").get_data(as_text=True)
     assert "127.0.0.1:8080/tiles" in html
     assert "us-states.geojson" not in html

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from finder import audit
 from finder.accounts import credentials, links, users
 from finder.accounts.credentials import TOKEN, Lifetime
+from finder.accounts.passwords import hash_password
 from finder.accounts.sign_in import authenticate
 from finder.domain.accounts import Role
 from finder.domain.errors import DomainError, UnknownReference
@@ -119,6 +120,40 @@ def create_account(
     sent = None if mail_link is None else _send_link(uow, user, links.INVITE, mail_link)
     uow.commit()
     return Created(user, sent)
+
+
+def provide_account(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    name: str = "",
+    practice: str = "",
+    centers: Iterable[str] = (),
+) -> UserRow:
+    """The account with this role and this password: created, or brought back to them (active,
+    every earlier session and token ended). For known accounts set up from the terminal."""
+    _check_admin(uow)
+    user = users.find_user(uow.session, email)
+    if user is None:
+        return create_account(
+            uow,
+            email=email,
+            role=role,
+            name=name,
+            practice=practice,
+            centers=centers,
+            password=password,
+        ).user
+    users.assign(uow.session, user, role=role, practice=practice, centers=centers, by=uow.actor)
+    user.name = name or user.name
+    user.active = True
+    user.password_hash = hash_password(password, email=user.email)
+    credentials.revoke_all(uow.session, user.id, now=uow.now)
+    uow.audit("account_reset", target_type="user", target_id=user.id)
+    uow.commit()
+    return user
 
 
 def resend_invitation(uow: UnitOfWork, user_id: int, *, mail_link: LinkMailer) -> Created:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, request
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.accounts import Actor
 from finder.domain.errors import UnknownReference
 from finder.domain.journey import EXITS, STAGES, InvalidStageChange, journey

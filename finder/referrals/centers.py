@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.errors import UnknownReference
 from finder.storage.models import CenterRow
 

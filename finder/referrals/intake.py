@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.bookings import parse_patient
 from finder.domain.errors import UnknownReference
 from finder.geocoding import Place

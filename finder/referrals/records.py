@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.accounts import Actor
 from finder.domain.bookings import check_center_gives
 from finder.domain.errors import DomainError, UnknownReference

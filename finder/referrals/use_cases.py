@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.accounts import Actor
 from finder.domain.errors import DomainError
 from finder.domain.journey import InvalidStageChange, journey

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.accounts import Actor
 from finder.domain.bookings import BOOKED
 from finder.domain.errors import UnknownReference

@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from finder.booking.calendar import refresh_all
-from finder.catalog import CatalogCache
+from finder.centers.catalog import CatalogCache
 from finder.domain.centers import Center
 from finder.reminders.dispatch import Dispatcher
 from finder.storage import db
@@ -133,7 +133,7 @@ def stop_on_signals(stop: threading.Event) -> None:
 
 
 def _catalog(app: Flask) -> CatalogCache:
-    cache: CatalogCache = app.extensions["finder.catalog"]
+    cache: CatalogCache = app.extensions["finder.centers.catalog"]
     return cache
 
 

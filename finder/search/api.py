@@ -1,4 +1,4 @@
-"""The search calls of the JSON API: geocoding, center search, one center, rules and products."""
+"""The search calls of the JSON API: geocoding, center search and the rule sets."""
 
 from typing import Any
 
@@ -13,7 +13,7 @@ from finder.web.access import PUBLIC
 from finder.web.api import operations
 from finder.web.openapi import SCHEMAS
 from finder.web.params import Param, parse_query
-from finder.web.shapes import center_json, place_json, product_json, ranked_json, rule_json
+from finder.web.shapes import place_json, ranked_json, rule_json
 
 SCHEMAS.update(SEARCH_SCHEMAS)
 
@@ -102,31 +102,8 @@ def centers() -> Response:
 
 
 @operations.get(
-    "/centers/{center_id}",
-    summary="One center.",
-    access=PUBLIC,
-    responses={200: "Center", 404: "Error"},
-    path_examples={"center_id": "dana-farber-boston"},
-)
-def center(center_id: str) -> Response:
-    parse_query((), request.args)
-    return jsonify(center_json(current_catalog().centers.get(center_id)))
-
-
-@operations.get(
     "/rules", summary="The proximity rule sets.", access=PUBLIC, responses={200: "RuleList"}
 )
 def rules() -> Response:
     parse_query((), request.args)
     return jsonify([rule_json(rule) for rule in current_catalog().rules.rules])
-
-
-@operations.get(
-    "/products",
-    summary="The approved CAR T products.",
-    access=PUBLIC,
-    responses={200: "ProductList"},
-)
-def products() -> Response:
-    parse_query((), request.args)
-    return jsonify([product_json(product) for product in current_catalog().products.products])

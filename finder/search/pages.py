@@ -10,7 +10,7 @@ from flask_babel import format_date, get_locale, get_translations, gettext, nget
 from finder.booking.calendar import next_free
 from finder.booking.pages.my_bookings import bookings
 from finder.booking.pages.provider import booking
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.config import PROJECT_ROOT
 from finder.domain.errors import DomainError
 from finder.domain.ranking import RankedCenter

@@ -10,7 +10,7 @@ from pathlib import Path
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.drive_model import DEFAULT_ROAD_MODEL
 from finder.domain.proximity_rules import ProximityRule
 from finder.domain.ranking import RankedCenter, SearchFilters

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from finder.catalog import Catalog
+from finder.centers.catalog import Catalog
 from finder.domain.proximity_rules import ProximityRule
 from finder.domain.ranking import RankedCenter, SearchFilters, check_limit
 from finder.geocoding import Geocoder, Place

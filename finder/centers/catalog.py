@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from finder.centers.files import read_products, read_rules
+from finder.centers.records import active_centers, catalog_revision
 from finder.domain.products import ProductCatalog
 from finder.domain.proximity_rules import RuleBook
 from finder.domain.ranking import CenterIndex
-from finder.reference_data import read_products, read_rules
-from finder.storage.centers import active_centers, catalog_revision
 
 
 @dataclass(frozen=True)
