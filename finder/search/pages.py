@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import format_date, get_locale, get_translations, gettext, ngettext
+from flask_babel import get_locale, gettext
 
 from finder.booking.calendar import next_free
 from finder.booking.pages.my_bookings import bookings
@@ -19,8 +19,16 @@ from finder.extensions import current_catalog, current_geocoder
 from finder.geocoding import AmbiguousPlace, GeocodingError, InvalidQuery, PlaceNotFound
 from finder.referrals.pages import referral_page, referrals
 from finder.search.api import SEARCH, search_filters
+from finder.search.center_page import center_page
 from finder.search.maps import MapAssets
 from finder.search.results_page import ResultsPage, results_page
+from finder.search.words import (
+    PlainLanguage,
+    answer_lines,
+    distance_text,
+    drive_text,
+    miles_text,
+)
 from finder.storage import db
 from finder.web.access import PROVIDER, PUBLIC, allow
 from finder.web.auth import current_actor, now
@@ -33,7 +41,10 @@ pages.register_blueprint(booking)  # /book/<center_id>: endpoints pages.booking.
 pages.register_blueprint(bookings)  # /bookings: endpoints pages.bookings.*
 pages.register_blueprint(referrals)  # /referrals and a center's referrals: pages.referrals.*
 pages.register_blueprint(referral_page)  # /referrals/<referral_id>: endpoints pages.referral.*
+pages.register_blueprint(center_page)  # /centers/<center_id>: endpoint pages.center.show
 PAGE_LIMIT = 50
+# Rules kept for old links and the API, no longer offered on the form.
+RETIRED_RULES = frozenset({"us-rems-2024"})
 FORM = (
     Param("near", description="Where the patient lives."),
     *(p for p in SEARCH if p.name not in ("near", "limit")),
@@ -57,10 +68,13 @@ def search() -> tuple[str, int]:
         return _render(catalog, context), 400
     context["form"] = values
     if values["near"]:
+        # An unspecified age searches adult programs: most patients are adults, and a children's
+        # hospital first in an adult's list is wrong.
+        filters = search_filters({**values, "population": values["population"] or "adult"})
         try:
             context["page"] = results_page(
                 values["near"],
-                search_filters(values),
+                filters,
                 values["rule"],
                 geocoder=current_geocoder(),
                 catalog=catalog,
@@ -85,6 +99,7 @@ def search() -> tuple[str, int]:
             context["error"] = _choices_message(error.fields)
     if context["page"] is not None:
         context.update(_booking_links(context["page"]))
+        context["answer"] = answer_lines(context["page"], catalog.products.names, values)
     return _render(catalog, context), 422 if context["error"] else 200
 
 
@@ -110,7 +125,7 @@ def _render(catalog: Catalog, context: dict[str, Any]) -> str:
         products=catalog.products.products,
         product_names=catalog.products.names,
         indications=catalog.products.indications,
-        rules=catalog.rules.rules,
+        rules=[r for r in catalog.rules.rules if r.id not in RETIRED_RULES],
         default_rule=catalog.rules.default_id,
         plain_language=PlainLanguage(),
         drive_text=drive_text,
@@ -123,6 +138,7 @@ def _assets() -> MapAssets:
         leaflet_js=url_for("static", filename="vendor/leaflet/leaflet.js"),
         leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
         basemap_geojson=url_for("static", filename="basemap/us-states.geojson"),
+        places_geojson=url_for("static", filename="basemap/places.geojson"),
     )
 
 
@@ -133,7 +149,7 @@ def _choices_message(fields: dict[str, str]) -> str:
         "indication": gettext("Disease"),
         "product": gettext("Product"),
         "population": gettext("Patient"),
-        "rule": gettext("Proximity rule"),
+        "rule": gettext("Rules for the stay after infusion"),
     }
     named = [labels[name] for name in fields if name in labels]
     if not named:
@@ -154,110 +170,14 @@ def _location_message(error: GeocodingError) -> str:
     )
 
 
-def drive_text(ranked: RankedCenter) -> str:
-    minutes = ranked.reach.drive_minutes
-    return _drive_words(str(get_locale()), None if minutes is None else round(minutes))
-
-
-def distance_text(ranked: RankedCenter) -> str:
-    reach = ranked.reach
-    return _words(str(get_locale()))["distance"] % {
-        "miles": reach.distance_mi,
-        "km": reach.distance_km,
-    }
-
-
-@lru_cache(maxsize=4096)
-def _drive_words(_locale: str, minutes: int | None) -> str:
-    """Drive time in words, per locale (the cache key) and whole minute."""
-    if minutes is None:
-        return gettext("no road connects")
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return ngettext("about %(num)d minute", "about %(num)d minutes", minutes)
-    return gettext("about %(hours)d h %(minutes)02d min", hours=hours, minutes=rest)
-
-
 @lru_cache(maxsize=8)
 def _words(_locale: str) -> dict[str, str]:
-    """Format strings used for every center, translated once per locale (the cache key)."""
+    """Words used for every center, translated once per locale (the cache key)."""
     return {
-        "distance": gettext_format("%(miles).0f miles (%(km).0f km)"),
-        "popup_distance": gettext_format("%(miles).0f miles, %(drive)s"),
         "stay_home": gettext("You could stay at home"),
         "lodging": gettext("Lodging near the center needed"),
+        "not_listed": gettext("Products not listed: may offer it, call to ask"),
     }
-
-
-def gettext_format(text: str) -> str:
-    """The translation of a format string, with its placeholders left to fill."""
-    return get_translations().ugettext(text)
-
-
-class PlainLanguage:
-    """Sentences for the page's centers; they share the example dates, so each kind is
-    written once per page."""
-
-    def __init__(self) -> None:
-        self._written: dict[tuple[bool, bool, bool], list[str]] = {}
-
-    def __call__(self, ranked: RankedCenter, plan: StayPlan) -> list[str]:
-        key = (plan.within_proximity, ranked.reach.drivable, ranked.reach.borderline)
-        if key not in self._written:
-            self._written[key] = plain_language(ranked, plan)
-        return self._written[key]
-
-
-def plain_language(ranked: RankedCenter, plan: StayPlan) -> list[str]:
-    """What the rule means for this patient and center, with dates for the example infusion."""
-    hours = plan.rule.stay_radius_minutes // 60
-    dates = {
-        "hours": hours,
-        "day": format_date(plan.first_infusion, "long"),
-        "stay_until": format_date(plan.stay_until, "long"),
-        "no_driving_until": format_date(plan.no_driving_until, "long"),
-        "stay_day": (plan.stay_until - plan.first_infusion).days,
-        "drive_day": (plan.no_driving_until - plan.first_infusion).days,
-    }
-    if plan.within_proximity:
-        lines = [
-            gettext(
-                "You could stay at home: it is within %(hours)d hours of the center by road. "
-                "After an infusion on %(day)s you would stay within %(hours)d hours of the "
-                "center until %(stay_until)s (day %(stay_day)d) and not drive until "
-                "%(no_driving_until)s (day %(drive_day)d).",
-                **dates,
-            )
-        ]
-    elif ranked.reach.drivable:
-        lines = [
-            gettext(
-                "Your home is more than %(hours)d hours away by road: you would need lodging "
-                "within %(hours)d hours of the center, and a caregiver, from an infusion on "
-                "%(day)s until %(stay_until)s (day %(stay_day)d), and not drive until "
-                "%(no_driving_until)s (day %(drive_day)d).",
-                **dates,
-            )
-        ]
-    else:
-        lines = [
-            gettext(
-                "No road connects your home to this center: you would travel there and stay "
-                "within %(hours)d hours of it, with a caregiver, from an infusion on %(day)s "
-                "until %(stay_until)s (day %(stay_day)d), and not drive until "
-                "%(no_driving_until)s (day %(drive_day)d).",
-                **dates,
-            )
-        ]
-    if ranked.reach.borderline:
-        lines.append(
-            gettext(
-                "The drive time is an estimate close to the %(hours)d-hour limit: "
-                "confirm with the center.",
-                hours=hours,
-            )
-        )
-    return lines
 
 
 class CenterPopup:
@@ -272,11 +192,12 @@ class CenterPopup:
         words = _words(str(get_locale()))
         lines = [
             f"{street}{center.address.city}, {center.address.state} {center.address.zip}",
-            words["popup_distance"]
-            % {"miles": ranked.reach.distance_mi, "drive": drive_text(ranked)},
+            f"{miles_text(ranked)}, {drive_text(ranked)}",
             words["stay_home"] if plan.within_proximity else words["lodging"],
         ]
         lines += [fact for fact in (center.phone, center.website) if fact]
         if center.products:
             lines.append(", ".join(self.product_names[p] for p in center.products))
+        else:
+            lines.append(words["not_listed"])
         return lines

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -32,17 +32,36 @@ from finder.search.service import SearchResult, search_centers
 Describe = Callable[[RankedCenter, StayPlan], Sequence[str]]
 
 
+# At most this many centers that may give the product without saying so are shown.
+MAYBE_LIMIT = 10
+
+
 @dataclass(frozen=True)
 class CenterRow:
     ranked: RankedCenter
     plan: StayPlan
     reach: str  # WITHIN | BEYOND | NO_ROAD
+    number: int = 0  # as on the map's marker
+    confirmed: bool = True  # False: the center has not said which products it gives
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The facts the page's first sentences are made of."""
+
+    within: int  # confirmed centers within the rule's radius
+    nearest: CenterRow | None  # the first confirmed center, best reachable first
+    maybe_within: int  # unconfirmed centers within the radius
+    nearest_maybe: CenterRow | None
+    product_unlisted: bool  # a product was chosen and no center at all lists it
 
 
 @dataclass(frozen=True)
 class ResultsPage:
     search: SearchResult
     rows: list[CenterRow]
+    maybe_rows: list[CenterRow]
+    answer: Answer
     map: MapParts
 
 
@@ -75,14 +94,14 @@ def results_page(
     result = search_centers(near, filters, rule_id, geocoder=geocoder, catalog=catalog)
     days = catalog.products.get(filters.product).infusion_days if filters.product else (1,)
     infusions = example_infusion_dates(today, days)
-    rows = [
-        CenterRow(
-            ranked=ranked,
-            plan=stay_plan(infusions, result.rule, within_proximity=ranked.reach.within_proximity),
-            reach=_reach_class(ranked),
-        )
-        for ranked in result.results
-    ]
+
+    def row(ranked: RankedCenter, number: int, confirmed: bool) -> CenterRow:
+        plan = stay_plan(infusions, result.rule, within_proximity=ranked.reach.within_proximity)
+        return CenterRow(ranked, plan, _reach_class(ranked), number, confirmed)
+
+    rows = [row(ranked, i, True) for i, ranked in enumerate(result.results, start=1)]
+    maybe = _unconfirmed(result, filters, catalog)
+    maybe_rows = [row(ranked, len(rows) + i, False) for i, ranked in enumerate(maybe, start=1)]
     origin = (result.origin.lat, result.origin.lon)
     radius_km = DEFAULT_ROAD_MODEL.distance_for_minutes(result.rule.stay_radius_minutes)
     island = land_mass_bounds(land_mass(*origin))
@@ -92,13 +111,47 @@ def results_page(
     parts = results_map(
         origin,
         result.origin.label,
-        [CenterMarker(row.ranked, row.reach, describe(row.ranked, row.plan)) for row in rows],
+        [
+            CenterMarker(r.ranked, r.reach, describe(r.ranked, r.plan), r.number, r.confirmed)
+            for r in rows + maybe_rows
+        ],
         zone,
         assets=assets,
         tile_url=tile_url,
         zone_label=zone_label(result.rule),
     )
-    return ResultsPage(search=result, rows=rows, map=parts)
+    answer = Answer(
+        within=sum(r.ranked.reach.within_proximity for r in rows),
+        nearest=rows[0] if rows else None,
+        maybe_within=sum(r.ranked.reach.within_proximity for r in maybe_rows),
+        nearest_maybe=maybe_rows[0] if maybe_rows else None,
+        product_unlisted=bool(filters.product)
+        and not any(filters.product in c.products for c in catalog.centers.centers),
+    )
+    return ResultsPage(search=result, rows=rows, maybe_rows=maybe_rows, answer=answer, map=parts)
+
+
+def _unconfirmed(
+    result: SearchResult, filters: SearchFilters, catalog: Catalog
+) -> list[RankedCenter]:
+    """Centers the product or disease filter left out only because they have not said what
+    they give: they may give it, so the patient is told to call and ask."""
+    if not (filters.product or filters.indication):
+        return []
+    shown = {r.center.id for r in result.results}
+    wider = replace(filters, product=None, indication=None, limit=max(filters.limit, 50))
+    ranked = catalog.centers.rank(result.origin.lat, result.origin.lon, result.rule, wider)
+    eligible = set(catalog.products.eligible(filters.product, filters.indication, None))
+    unknown = [
+        r
+        for r in ranked
+        if r.center.id not in shown
+        and (
+            not r.center.products
+            or (not r.center.indications and eligible.intersection(r.center.products))
+        )
+    ]
+    return unknown[:MAYBE_LIMIT]
 
 
 def _reach_class(ranked: RankedCenter) -> str:
