@@ -24,6 +24,7 @@ from finder.storage import db
 from finder.web import (
     access,
     auth,
+    delivery,
     errors,
     hosts,
     i18n,
@@ -79,6 +80,7 @@ def register_mail(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
+    delivery.init_app(app)  # first: its after_request hook compresses what the others made
     reading.init_app(app)  # first: it replaces app.json
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if hops := app.config["PROXY_COUNT"]:

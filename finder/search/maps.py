@@ -111,18 +111,18 @@ class OfflineBasemap(MacroElement):
             function show() {
               var zoom = map.getZoom(), view = map.getBounds().pad(0.2);
               places.clearLayers();
-              all.forEach(function (f) {
-                var ll = toLatLng(f.geometry.coordinates);
-                if (f.properties.z <= zoom && view.contains(ll)) {
+              all.forEach(function (p) {  // [name, lon, lat, lowest zoom]
+                var ll = toLatLng([p[1], p[2]]);
+                if (p[3] <= zoom && view.contains(ll)) {
                   places.addLayer(L.marker(ll, {pane: "places", interactive: false,
                     keyboard: false, icon: L.divIcon({className: "place-label",
-                      html: f.properties.n.replace(/[&<>]/g, ""), iconSize: null})}));
+                      html: p[0].replace(/[&<>]/g, ""), iconSize: null})}));
                 }
               });
             }
             fetch({{ this.places_url|tojson }}).then(function (r) { return r.json(); })
               .then(function (data) {
-                all = data.features; show(); map.on("zoomend moveend", show);
+                all = data.places; show(); map.on("zoomend moveend", show);
               });
             {% endif %}
           })({{ this._parent.get_name() }});

@@ -138,7 +138,7 @@ def _assets() -> MapAssets:
         leaflet_js=url_for("static", filename="vendor/leaflet/leaflet.js"),
         leaflet_css=url_for("static", filename="vendor/leaflet/leaflet.css"),
         basemap_geojson=url_for("static", filename="basemap/us-states.geojson"),
-        places_geojson=url_for("static", filename="basemap/places.geojson"),
+        places_geojson=url_for("static", filename="basemap/places.json"),
     )
 
 
