@@ -13,7 +13,7 @@ from finder.domain.errors import DomainError
 from finder.domain.ranking import MAX_LIMIT, SearchFilters
 from finder.domain.stay_plan import example_infusion_dates, stay_plan
 from finder.extensions import current_catalog, current_geocoder
-from finder.geocoding import GeocodingError
+from finder.geocoding import GeocodingError, Place
 from finder.public_url import public_link
 from finder.search.lodging import lodging_near, programs_for
 from finder.search.words import PlainLanguage, distance_text, drive_text
@@ -27,8 +27,6 @@ QUERY = (
     Param("rule"),
     Param("lang"),
 )
-# Origins precise enough to name a home are left out of the link a patient sends.
-SHAREABLE_PRECISION = ("zip", "city", "state")
 
 
 @center_page.get("/centers/<center_id>")
@@ -54,7 +52,7 @@ def show(center_id: str) -> str:
             origin = None
         if origin is not None:
             origin_label = origin.label
-            share_near = origin.label if origin.precision in SHAREABLE_PRECISION else None
+            share_near = _shareable(origin)
             every = catalog.centers.rank(
                 origin.lat, origin.lon, rule, SearchFilters(limit=MAX_LIMIT)
             )
@@ -105,6 +103,14 @@ def show(center_id: str) -> str:
         if values["near"]
         else url_for("pages.search", lang=values["lang"] or None),
     )
+
+
+def _shareable(origin: Place) -> str | None:
+    """What of the patient's place may go in a link sent to family: a ZIP code, a city or a
+    state, never a street address."""
+    if origin.precision == "zip":
+        return origin.zip
+    return origin.label if origin.precision in ("city", "state") else None
 
 
 def _directions(center: Any) -> str:

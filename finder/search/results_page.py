@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 from finder.centers.catalog import Catalog
 from finder.domain.drive_model import DEFAULT_ROAD_MODEL
 from finder.domain.proximity_rules import ProximityRule
-from finder.domain.ranking import RankedCenter, SearchFilters
+from finder.domain.ranking import MAX_LIMIT, RankedCenter, SearchFilters
 from finder.domain.road_network import land_mass, land_mass_bounds
 from finder.domain.stay_plan import StayPlan, example_infusion_dates, stay_plan
 from finder.domain.stay_zone import stay_zone
@@ -91,7 +91,7 @@ def results_page(
     zone_label: Callable[[ProximityRule], str],
 ) -> ResultsPage:
     """Search, then a plan for an example infusion at each center, then the map."""
-    result = search_centers(near, filters, rule_id, geocoder=geocoder, catalog=catalog)
+    result = _search(near, filters, rule_id, geocoder=geocoder, catalog=catalog)
     days = catalog.products.get(filters.product).infusion_days if filters.product else (1,)
     infusions = example_infusion_dates(today, days)
 
@@ -131,6 +131,25 @@ def results_page(
     return ResultsPage(search=result, rows=rows, maybe_rows=maybe_rows, answer=answer, map=parts)
 
 
+def _search(
+    near: str, filters: SearchFilters, rule_id: str | None, *, geocoder: Geocoder, catalog: Catalog
+) -> SearchResult:
+    """The search; with no product or disease chosen, the age filter keeps the centers whose
+    products are not listed (the domain's filter, which reads the products' labels, would
+    drop them) and leaves out only the programs for the other age group."""
+    if filters.product or filters.indication or filters.population is None:
+        return search_centers(near, filters, rule_id, geocoder=geocoder, catalog=catalog)
+    wider = replace(filters, population=None, limit=min(MAX_LIMIT, filters.limit * 3))
+    result = search_centers(near, wider, rule_id, geocoder=geocoder, catalog=catalog)
+    kept = [r for r in result.results if _serves(r, filters.population)]
+    return replace(result, results=kept[: filters.limit])
+
+
+def _serves(ranked: RankedCenter, population: str | None) -> bool:
+    populations = ranked.center.populations
+    return population is None or not populations or population in populations
+
+
 def _unconfirmed(
     result: SearchResult, filters: SearchFilters, catalog: Catalog
 ) -> list[RankedCenter]:
@@ -139,9 +158,15 @@ def _unconfirmed(
     if not (filters.product or filters.indication):
         return []
     shown = {r.center.id for r in result.results}
-    wider = replace(filters, product=None, indication=None, limit=max(filters.limit, 50))
-    ranked = catalog.centers.rank(result.origin.lat, result.origin.lon, result.rule, wider)
-    eligible = set(catalog.products.eligible(filters.product, filters.indication, None))
+    wider = replace(filters, product=None, indication=None, population=None, limit=MAX_LIMIT)
+    ranked = [
+        r
+        for r in catalog.centers.rank(result.origin.lat, result.origin.lon, result.rule, wider)
+        if _serves(r, filters.population)
+    ]
+    eligible = set(
+        catalog.products.eligible(filters.product, filters.indication, filters.population)
+    )
     unknown = [
         r
         for r in ranked
