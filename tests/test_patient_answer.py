@@ -98,7 +98,8 @@ def test_the_form_sends_the_view_to_the_answer(real):
 
 def test_the_center_page_has_contact_directions_plan_lodging_support_and_share(real):
     html = page(real, "/centers/dana-farber-boston?near=Portland, ME&product=yescarta")
-    assert "google.com/maps/dir/" in html and "Portland" not in html.split("google.com/maps")[1][:300]
+    directions = html.split("google.com/maps")[1][:300]
+    assert "Portland" not in directions
     assert "AstraZeneca Hope Lodge" in html and "cancer.org" in html
     assert "Kite Konnect" in html
     assert "example only" in html.lower()

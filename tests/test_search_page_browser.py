@@ -26,16 +26,23 @@ def listed_ids(page) -> list[str]:
 
 
 def api_ids(base: str, near: str) -> list[str]:
+    """The API's order, kept to the programs for adults (the page's default), as the page
+    keeps them: centers whose ages are not listed stay."""
     response = requests.get(
-        f"{base}/api/v1/centers", params={"near": near, "limit": 50}, timeout=10
+        f"{base}/api/v1/centers", params={"near": near, "limit": 150}, timeout=10
     )
-    return [r["id"] for r in response.json()["results"]]
+    results = response.json()["results"]
+    return [
+        r["id"]
+        for r in results
+        if "adult" in (r.get("populations") or r.get("center", {}).get("populations") or ["adult"])
+    ][:50]
 
 
 def wait_for_map(page, centers: int) -> None:
-    # Every center, the patient and the stay zone are interactive SVG paths.
+    # Every center is a numbered marker; the patient and the stay zone are SVG paths.
     page.wait_for_function(
-        "n => document.querySelectorAll('path.leaflet-interactive').length >= n", arg=centers + 2
+        "n => document.querySelectorAll('.center-marker').length >= n", arg=centers
     )
     page.wait_for_selector("path.stay-zone", state="attached")
     page.wait_for_selector("path.patient-location", state="attached")
