@@ -110,6 +110,9 @@ PAGES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str] | None]] = {
          "population": "adult", "max_minutes": "120", "rule": "us-2025", "lang": "es"},
         None,
     ),
+    ("pages.center.show", "GET"): (
+        {"near": "Boston, MA", "product": "yescarta", "rule": "us-2025", "lang": "es"}, None
+    ),
     ("health.healthz", "GET"): ({}, None),
     ("account.sign_in", "GET"): ({"next": "/account"}, None),
     ("account.sign_in", "POST"): (
