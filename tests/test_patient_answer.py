@@ -145,7 +145,7 @@ def test_pages_are_gzipped_and_static_files_versioned_and_cached(real):
     response = client.get("/?near=02115", headers={"Accept-Encoding": "gzip, br"})
     assert response.headers["Content-Encoding"] == "gzip"
     html = gzip.decompress(response.data).decode()
-    static = re.search(r'/static/basemap/us-states\.geojson\?v=[0-9a-f]{12}', html).group(0)
+    static = re.search(r"/static/basemap/us-states\.geojson\?v=[0-9a-f]{12}", html).group(0)
     with client.get(static, headers={"Accept-Encoding": "gzip"}) as asset:
         assert asset.headers["Content-Encoding"] == "gzip"
         assert "immutable" in asset.headers["Cache-Control"]

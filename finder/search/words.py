@@ -85,9 +85,7 @@ def answer_lines(
         reach = (
             gettext("%(drive)s by road", drive=drive_text(nearest.ranked))
             if nearest.ranked.reach.drivable
-            else gettext(
-                "with no road from you (%(distance)s)", distance=distance_text(nearest.ranked)
-            )
+            else gettext("across the water, %(miles)s away", miles=miles_text(nearest.ranked))
         )
         lines.append(
             gettext(
@@ -115,24 +113,36 @@ def answer_lines(
     elif not answer.product_unlisted:
         lines.append(gettext("No center in this list says it gives what you chose."))
     maybe = answer.nearest_maybe
-    if maybe is not None and (
-        nearest is None or maybe.ranked.reach.distance_km < nearest.ranked.reach.distance_km
-    ):
+    if maybe is None:
+        return lines
+    away = drive_text(maybe.ranked) if maybe.ranked.reach.drivable else miles_text(maybe.ranked)
+    if nearest is None:
+        lines.append(
+            ngettext(
+                "%(num)d center near you has not said which products it gives and may offer "
+                "it: call to ask. The nearest is %(name)s, %(away)s away.",
+                "%(num)d centers near you have not said which products they give and may offer "
+                "it: call to ask. The nearest is %(name)s, %(away)s away.",
+                len(page.maybe_rows),
+                name=maybe.ranked.center.name,
+                away=away,
+            )
+        )
+    elif maybe.ranked.reach.distance_km < nearest.ranked.reach.distance_km:
+        nearer = [
+            r
+            for r in page.maybe_rows
+            if r.ranked.reach.distance_km < nearest.ranked.reach.distance_km
+        ]
         lines.append(
             ngettext(
                 "%(num)d center nearer to you may offer it but has not said so: call to ask. "
-                "The nearest is %(name)s, %(drive)s away.",
+                "The nearest is %(name)s, %(away)s away.",
                 "%(num)d centers nearer to you may offer it but have not said so: call to ask. "
-                "The nearest is %(name)s, %(drive)s away.",
-                sum(
-                    r.ranked.reach.distance_km
-                    < (nearest.ranked.reach.distance_km if nearest else float("inf"))
-                    for r in page.maybe_rows
-                ),
+                "The nearest is %(name)s, %(away)s away.",
+                len(nearer),
                 name=maybe.ranked.center.name,
-                drive=drive_text(maybe.ranked)
-                if maybe.ranked.reach.drivable
-                else distance_text(maybe.ranked),
+                away=away,
             )
         )
     return lines
