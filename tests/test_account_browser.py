@@ -161,7 +161,7 @@ def test_the_map_draws_under_the_content_security_policy_without_a_violation(new
     assert "'unsafe-inline'" not in policy and "script-src 'self' 'nonce-" in policy
     wait_for_map(page, len(listed_ids(page)))
     page.wait_for_function(  # the states basemap, as the search page tests check it
-        "() => document.querySelectorAll('.leaflet-overlay-pane path').length > 60"
+        "() => document.querySelectorAll('.leaflet-basemap-pane path').length > 50"
     )
     # The listener ran although inline scripts are refused: init scripts are not under the CSP.
     assert page.evaluate("() => window.__cspViolations") == []

@@ -60,7 +60,7 @@ def test_a_search_lists_centers_in_the_api_order_and_maps_them(page_factory, liv
     assert ids and ids == api_ids(live_server, PLACES[kind])
     wait_for_map(page, len(ids))
     page.wait_for_function(
-        "() => document.querySelectorAll('.leaflet-overlay-pane path').length > 60"
+        "() => document.querySelectorAll('.leaflet-basemap-pane path').length > 50"
     )
     screenshot(page, f"search-{kind}")
     assert only_local(page) == []
