@@ -6,6 +6,8 @@ under a millimetre at these distances; tested). Drive minutes are the search's r
 written for arrays; the land masses are the search's too.
 """
 
+from typing import Any
+
 import numpy as np
 
 from finder.domain.drive_model import RoadModel
@@ -19,13 +21,13 @@ SPHERE_TOLERANCE = 0.01
 SPHERE_SLACK_KM = 0.5
 
 
-def widen(km: np.ndarray | float) -> np.ndarray | float:
-    return km * (1.0 + SPHERE_TOLERANCE) + SPHERE_SLACK_KM
+def widen(km: np.ndarray) -> np.ndarray:
+    """A spherical distance's bound, wide enough for its error against the geodesic."""
+    widened: np.ndarray = km * (1.0 + SPHERE_TOLERANCE) + SPHERE_SLACK_KM
+    return widened
 
 
-def spherical_km(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
+def spherical_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
     """Great-circle km (broadcasting); degrees in."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     half = (

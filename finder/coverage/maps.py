@@ -35,16 +35,13 @@ class MapPoint:
 
 
 class ShadedLayer(MacroElement):
-    """Cells or points drawn from GeoJSON, styled by each feature's own colour."""
+    """Points drawn from GeoJSON, styled by each feature's own colour."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
             L.geoJSON({{ this.data }}, {
               interactive: {{ this.interactive|tojson }},
-              style: function (f) { return {color: f.properties.colour, weight: 0,
-                fillColor: f.properties.colour, fillOpacity: 0.65,
-                className: f.properties.kind}; },
               pointToLayer: function (f, latlng) {
                 return L.circleMarker(latlng, {radius: f.properties.radius, color: "#ffffff",
                   weight: 2, fillColor: f.properties.colour, fillOpacity: 1,
@@ -77,8 +74,8 @@ def band_of(minutes: np.ndarray, radius: int) -> np.ndarray:
     return band
 
 
-def cells(result: Coverage) -> list[dict[str, Any]]:
-    """Half-degree cells, each in the band where most of its people live."""
+def cells(result: Coverage) -> list[list[int]]:
+    """Half-degree cells [row, column, band], each in the band where most of its people live."""
     people = result.people
     band = band_of(result.minutes, result.rule.stay_radius_minutes)
     row = np.floor(people.lat / CELL_DEGREES).astype(np.int64)
@@ -88,23 +85,39 @@ def cells(result: Coverage) -> list[dict[str, Any]]:
     weights = np.zeros((len(keys), len(BANDS)))
     np.add.at(weights, (cell, band), people.people + 1)  # an empty ZIP still marks its cell
     chosen = weights.argmax(axis=1)
-    features = []
-    for (r, c), b in zip(keys.tolist(), chosen.tolist(), strict=True):
-        south, west = r * CELL_DEGREES, c * CELL_DEGREES
-        north, east = south + CELL_DEGREES, west + CELL_DEGREES
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Polygon",
-                    "coordinates": [
-                        [[west, south], [east, south], [east, north], [west, north], [west, south]]
-                    ],
-                },
-                "properties": {"colour": COLOURS[BANDS[b]], "kind": f"cell cell-{BANDS[b]}"},
-            }
-        )
-    return features
+    return [[r, c, b] for (r, c), b in zip(keys.tolist(), chosen.tolist(), strict=True)]
+
+
+class CellLayer(MacroElement):
+    """The cells, sent as [row, column, band] and drawn as rectangles in the browser."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+              var size = {{ this.size }}, colours = {{ this.colours }}, names = {{ this.names }};
+              var features = {{ this.data }}.map(function (c) {
+                var s = c[0] * size, w = c[1] * size, n = s + size, e = w + size;
+                return {type: "Feature", properties: {band: c[2]}, geometry: {type: "Polygon",
+                  coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}};
+              });
+              L.geoJSON({type: "FeatureCollection", features: features}, {
+                interactive: false,
+                style: function (f) { return {weight: 0, fillColor: colours[f.properties.band],
+                  fillOpacity: 0.65, className: "cell cell-" + names[f.properties.band]}; }
+              }).addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: list[list[int]]) -> None:
+        super().__init__()
+        self._name = "CellLayer"
+        self.size = CELL_DEGREES
+        self.data = json.dumps(data, separators=(",", ":"))
+        self.colours = json.dumps([COLOURS[b] for b in BANDS])
+        self.names = json.dumps(list(BANDS))
 
 
 def _points(points: Sequence[MapPoint], colour: str, kind: str, radius: int) -> list[Any]:
@@ -134,7 +147,7 @@ def coverage_map(
         folium.TileLayer(tiles=tile_url, attr="Map tiles").add_to(page_map)
     else:
         page_map.add_child(OfflineBasemap(assets.basemap_geojson))
-    page_map.add_child(ShadedLayer(cells(result)))
+    page_map.add_child(CellLayer(cells(result)))
     page_map.add_child(ShadedLayer(_points(centers, CENTER_COLOUR, "center-point", 4)))
     if planned:
         page_map.add_child(

@@ -95,7 +95,7 @@ def pairs_within(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(site, ZIP row) pairs, on one land mass, within radius_minutes by road; rows are the
     ZIP rows to consider."""
-    reach_km = widen(model.distance_for_minutes(radius_minutes))
+    reach_km = float(widen(np.array(model.distance_for_minutes(radius_minutes))))
     found_sites: list[np.ndarray] = []
     found_rows: list[np.ndarray] = []
     lat, lon, mass = people.lat[rows], people.lon[rows], people.mass[rows]
