@@ -123,7 +123,8 @@ class CoverageCache:
                     self.people,
                 )
                 found = nearest_sites(self.people, where, index.road_model)
-                mapped = np.where(found.site >= 0, np.asarray(rows, dtype=np.int64)[found.site], -1)
+                lookup = np.append(np.asarray(rows, dtype=np.int64), -1)  # [-1] is "none"
+                mapped = lookup[found.site]
                 known[products] = Nearest(mapped, found.minutes)
             return known[products]
 
