@@ -181,9 +181,11 @@ def test_what_if_a_center_opened_here(catalog, cache):
 
 
 def test_the_planner_matches_brute_force_on_real_places(catalog, cache):
-    places = [Candidate("Little Rock", 34.75, -92.29), Candidate("Boise", 43.62, -116.21),
-              Candidate("Fargo", 46.88, -96.79), Candidate("Las Vegas", 36.17, -115.14),
-              Candidate("Billings", 45.78, -108.50), Candidate("El Paso", 31.76, -106.49)]  # fmt: skip
+    places = [
+        Candidate("Little Rock", 34.75, -92.29), Candidate("Boise", 43.62, -116.21),
+        Candidate("Fargo", 46.88, -96.79), Candidate("Las Vegas", 36.17, -115.14),
+        Candidate("Billings", 45.78, -108.50), Candidate("El Paso", 31.76, -106.49),
+    ]  # fmt: skip
     plan = plan_sites(catalog, cache, 2, candidates=places)
     assert plan.method == "exact"
     best = max(

@@ -89,7 +89,7 @@ def coverage_csv() -> Response:
             *(f"share_{b}_min" for b in bands),
         ]
     )
-    for row in [*body["by_state"], {"state": "ALL", **body}]:
+    for row in [*body["by_state"], {**body, "state": "ALL"}]:
         if "population" not in row:
             row["population"] = body["population_total"]
         writer.writerow(
