@@ -126,3 +126,20 @@ def _token(client) -> str:
 
 def _bearer(app, account) -> dict[str, str]:
     return {"Authorization": f"Bearer {bearer_token(app, account.email)}"}
+
+
+def test_the_commands(runner, tmp_path):
+    result = runner.invoke(args=["coverage", "--product", "BCMA", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"product": "BCMA"' in result.output
+    table = runner.invoke(args=["coverage", "--state", "HI"])
+    assert table.exit_code == 0 and table.output.splitlines()[2].startswith("HI")
+    assert runner.invoke(args=["coverage", "--state", "ZZ"]).exit_code == 2
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("label,lat,lon\nBoise,43.62,-116.21\nFargo,46.88,-96.79\n")
+    plan = runner.invoke(args=["plan-sites", "--k", "1", "--candidates", str(candidates), "--json"])
+    assert plan.exit_code == 0, plan.output
+    assert '"method": "exact"' in plan.output
+    candidates.write_text("label,lat,lon\nBoise,north,-116.21\n")
+    bad = runner.invoke(args=["plan-sites", "--k", "1", "--candidates", str(candidates)])
+    assert bad.exit_code == 2 and ":2: needs label, lat and lon." in bad.output
