@@ -68,8 +68,6 @@ def test_the_planner_is_for_staff_and_admins(app, client, accounts):  # noqa: F8
         {"k": 0},
         {"k": 51},
         {"k": "2"},
-        {"k": 1, "product": "CD22"},
-        {"k": 1, "rule": "mars"},
         {"k": 1, "candidates": []},
         {"k": 1, "candidates": [{"label": "x", "lat": 91, "lon": 0}]},
         {"k": 1, "candidates": [{"label": " ", "lat": 40, "lon": -90}]},
@@ -83,6 +81,15 @@ def test_bad_plans_are_400(app, client, accounts, body):  # noqa: F811
     )
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["error"] in ("bad_request", "unknown_reference")
+
+
+@pytest.mark.parametrize("body", [{"k": 1, "product": "CD22"}, {"k": 1, "rule": "mars"}])
+def test_an_unknown_rule_or_product_is_422(app, client, accounts, body):  # noqa: F811
+    response = client.post(
+        "/api/v1/coverage/plan", json=body, headers=_bearer(app, accounts["admin"])
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "invalid_plan"
 
 
 def test_the_page_the_csv_and_spanish(client):

@@ -6,7 +6,15 @@ from flask import Response, jsonify, request
 
 from finder.coverage.doors import COVERAGE, coverage_args, coverage_cache
 from finder.coverage.schemas import COVERAGE_SCHEMAS
-from finder.coverage.service import Candidate, coverage, coverage_json, plan_json, plan_sites
+from finder.coverage.service import (
+    Candidate,
+    coverage,
+    coverage_json,
+    plan_json,
+    plan_sites,
+    product_choices,
+)
+from finder.domain.errors import DomainError
 from finder.extensions import current_catalog
 from finder.web.access import PUBLIC, STAFF
 from finder.web.api import operations
@@ -38,21 +46,33 @@ def coverage_report() -> Response:
     "people within the rule's radius; staff and admins.",
     access=STAFF,
     body="CoveragePlanRequest",
-    responses={200: "CoveragePlan", 400: "Error"},
+    responses={200: "CoveragePlan", 400: "Error", 422: "Error"},
     rate_limit="20 per minute",
 )
 def coverage_plan() -> Response:
     parse_query((), request.args)
     body = json_body(SCHEMAS)
+    catalog = current_catalog()
+    if body.get("rule") is not None and body["rule"] not in catalog.rules.ids:
+        raise UnusableChoice(f"rule: not a known rule set ({', '.join(catalog.rules.ids)}).")
+    if body.get("product") is not None and body["product"] not in product_choices(catalog.products):
+        known = ", ".join(product_choices(catalog.products))
+        raise UnusableChoice(f"product: not a known product or product class ({known}).")
     plan = plan_sites(
-        current_catalog(),
+        catalog,
         coverage_cache(),
-        body["k"],
+        int(body["k"]),
         rule_id=body.get("rule"),
         product=body.get("product"),
         candidates=candidates_of(body),
     )
     return jsonify(plan_json(plan))
+
+
+class UnusableChoice(DomainError):
+    """A well-formed plan naming a rule set or product the catalog does not hold: 422."""
+
+    code = "invalid_plan"
 
 
 def candidates_of(body: dict[str, Any]) -> list[Candidate] | None:

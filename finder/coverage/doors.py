@@ -8,7 +8,7 @@ from flask import current_app
 from finder.config import PROJECT_ROOT
 from finder.coverage.population import population
 from finder.coverage.service import CoverageCache, product_choices
-from finder.extensions import catalog_cache, current_catalog
+from finder.extensions import catalog_cache
 from finder.web.params import Param
 
 _KEY = "finder.coverage"
@@ -23,16 +23,19 @@ def coverage_cache() -> CoverageCache:
     return cache
 
 
+# Each list holds "" too: an empty parameter means the default, as with every optional one.
+
+
 def _rule_ids() -> list[str]:
-    return list(catalog_cache().rules.ids)
+    return ["", *catalog_cache().rules.ids]
 
 
 def _products() -> list[str]:
-    return product_choices(current_catalog())
+    return ["", *product_choices(catalog_cache().products)]
 
 
 def _states() -> list[str]:
-    return sorted(set(coverage_cache().people.state.tolist()))
+    return ["", *sorted(set(coverage_cache().people.state.tolist()))]
 
 
 COVERAGE = (

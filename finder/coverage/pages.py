@@ -148,7 +148,7 @@ def _render(
         colours=COLOURS,
         rules=catalog.rules.rules,
         default_rule=catalog.rules.default_id,
-        product_options=product_choices(catalog),
+        product_options=product_choices(catalog.products),
         product_names=catalog.products.names,
         states=sorted(set(coverage_cache().people.state.tolist())),
         centers_shown=len(rows),

@@ -7,7 +7,7 @@ catalog a process serves from. Each ZIP's nearest center is computed once per ce
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from finder.coverage.planner import GUARANTEE, choose_sites
 from finder.coverage.population import SOURCE, Population
 from finder.coverage.reach import Nearest, Progress, nearest_sites, pairs_within, sites
 from finder.domain.errors import DomainError
+from finder.domain.products import ProductCatalog
 from finder.domain.proximity_rules import ProximityRule
 from finder.domain.ranking import CenterIndex
 from finder.geocoding.gazetteer import load_gazetteer
@@ -97,9 +98,10 @@ def product_ids(catalog: Catalog, product: str | None) -> frozenset[str] | None:
     return wanted
 
 
-def product_choices(catalog: Catalog) -> list[str]:
-    targets = sorted({p.target for p in catalog.products.products})
-    return [*targets, *catalog.products.ids]
+def product_choices(products: ProductCatalog) -> list[str]:
+    """What a product may be: a class (CD19, BCMA), then each product's id."""
+    targets = sorted({p.target for p in products.products})
+    return [*targets, *products.ids]
 
 
 class CoverageCache:
@@ -111,6 +113,24 @@ class CoverageCache:
         self._by_index: weakref.WeakKeyDictionary[
             CenterIndex, dict[frozenset[str] | None, Nearest]
         ] = weakref.WeakKeyDictionary()
+        self._pairs: weakref.WeakKeyDictionary[
+            CenterIndex, dict[tuple[frozenset[str] | None, int], tuple[np.ndarray, np.ndarray]]
+        ] = weakref.WeakKeyDictionary()
+        self._pairs_lock = threading.Lock()
+
+    def default_pairs(
+        self,
+        index: CenterIndex,
+        products: frozenset[str] | None,
+        radius: int,
+        measure: Callable[[], tuple[np.ndarray, np.ndarray]],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The default candidates' (site, ZIP) pairs within the radius, measured once."""
+        with self._pairs_lock:
+            known = self._pairs.setdefault(index, {})
+            if (products, radius) not in known:
+                known[(products, radius)] = measure()
+            return known[(products, radius)]
 
     def nearest(self, index: CenterIndex, products: frozenset[str] | None) -> Nearest:
         with self._lock:
@@ -242,7 +262,8 @@ def plan_sites(
         )
     rule = catalog.rules.get(rule_id)
     people = cache.people
-    found = cache.nearest(catalog.centers, product_ids(catalog, product))
+    wanted = product_ids(catalog, product)
+    found = cache.nearest(catalog.centers, wanted)
     radius = rule.stay_radius_minutes
     covered = found.minutes <= radius
     default = candidates is None
@@ -253,9 +274,15 @@ def plan_sites(
             for i in rows
         ]
     where = sites([c.lat for c in candidates], [c.lon for c in candidates], people)
-    site_of_pair, row_of_pair = pairs_within(
-        people, np.flatnonzero(~covered), where, radius, catalog.centers.road_model, progress
-    )
+
+    def measure() -> tuple[np.ndarray, np.ndarray]:
+        model = catalog.centers.road_model
+        return pairs_within(people, np.flatnonzero(~covered), where, radius, model, progress)
+
+    if default:
+        site_of_pair, row_of_pair = cache.default_pairs(catalog.centers, wanted, radius, measure)
+    else:
+        site_of_pair, row_of_pair = measure()
     extra = {} if exact_limit is None else {"exact_limit": exact_limit}
     choice = choose_sites(site_of_pair, row_of_pair, people.people, len(candidates), k, **extra)
     chosen = [candidates[i] for i in choice.sites]
@@ -272,7 +299,9 @@ def plan_sites(
             for site, state, gain in zip(chosen, states, choice.gains, strict=True)
         ),
         method=choice.method,
-        optimum_at_most=int(people.people[covered].sum()) + choice.optimum_at_most,
+        optimum_at_most=min(
+            people.total, int(people.people[covered].sum()) + choice.optimum_at_most
+        ),
         candidates=len(candidates),
     )
 
