@@ -15,9 +15,11 @@ def planner(live_app: Flask) -> Account:
     return add_account(live_app, "coverage_admin", role="admin", name="Ada Planner")
 
 
-def wait_for_map(page) -> None:
-    page.wait_for_function("() => document.querySelectorAll('path.cell').length > 500")
-    page.wait_for_function("() => document.querySelectorAll('path.center-point').length > 50")
+def wait_for_map(page, cells: int = 500, centers: int = 20) -> None:
+    page.wait_for_function("n => document.querySelectorAll('path.cell').length > n", arg=cells)
+    page.wait_for_function(
+        "n => document.querySelectorAll('path.center-point').length > n", arg=centers
+    )
 
 
 def test_the_map_draws_with_no_network_and_axe_finds_nothing(page_factory, live_server):
@@ -60,7 +62,7 @@ def test_spanish_on_a_phone(page_factory, live_server):
         locale="es-ES", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
     )
     page.goto(live_server + "/coverage?state=PR")
-    wait_for_map(page)
+    wait_for_map(page, cells=3, centers=0)
     assert page.get_attribute("html", "lang") == "es"
     assert "Cobertura en PR" in page.inner_text("#summary-heading")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375

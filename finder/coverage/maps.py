@@ -148,7 +148,10 @@ def coverage_map(
     else:
         page_map.add_child(OfflineBasemap(assets.basemap_geojson))
     page_map.add_child(CellLayer(cells(result)))
-    page_map.add_child(ShadedLayer(_points(centers, CENTER_COLOUR, "center-point", 4)))
+    # The centers carry no tooltip: Leaflet makes every path with one a tab stop, and a hundred
+    # stops would stand between the keyboard and the planner. The search page names them.
+    unnamed = [MapPoint(c.lat, c.lon, "") for c in centers]
+    page_map.add_child(ShadedLayer(_points(unnamed, CENTER_COLOUR, "center-point", 4)))
     if planned:
         page_map.add_child(
             ShadedLayer(_points(planned, SITE_COLOUR, "planned-site", 8), interactive=True)
