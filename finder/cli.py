@@ -35,6 +35,7 @@ main = FlaskGroup(
 def init_app(app: Flask) -> None:
     from finder.accounts.commands import users
     from finder.centers.commands import init_db, load_centers
+    from finder.coverage.commands import coverage_command, plan_sites_command
     from finder.demo import demo
     from finder.run_command import start
     from finder.scheduler_command import scheduler
@@ -42,6 +43,8 @@ def init_app(app: Flask) -> None:
 
     for command in (init_db, load_centers, serve, search, users, demo, slots, scheduler, start):
         app.cli.add_command(command)
+    app.cli.add_command(coverage_command)
+    app.cli.add_command(plan_sites_command)
 
 
 @click.command("serve")

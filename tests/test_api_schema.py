@@ -45,7 +45,7 @@ CONFIG = {
             # Likewise a booking of a slot that does not exist or a product the center does not
             # give, a birth date in the future, overlapping hours or a day like 30 February.
             # So are a stage the journey refuses and a home that is not a known place.
-            "include-path-regex": "^/(geocode|centers|bookings|referrals)",
+            "include-path-regex": "^/(geocode|centers|bookings|referrals|coverage)",
             "checks": {
                 "positive_data_acceptance": {
                     "expected-statuses": [*PositiveDataAcceptanceConfig().expected_statuses, "422"]

@@ -27,6 +27,7 @@ class Case:
 MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/"): Case("public", 200),
     ("GET", "/static/<path:filename>"): Case("public", 200),
+    ("GET", "/centers/<center_id>"): Case("public", 200),
     ("GET", "/healthz"): Case("public", 200),
     ("GET", "/sign-in"): Case("public", 200),
     ("POST", "/sign-in"): Case("public", 401, form={"email": "x@example.org", "password": "x"}),
@@ -160,6 +161,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PUT", "/api/v1/referrals/<int:referral_id>/plan"): Case(
         "signed in", 404, json={"planned_infusion": None}
     ),
+    # Coverage is public; planning sites is for staff and admins (a bad k is refused at once).
+    ("GET", "/coverage"): Case("public", 200),
+    ("GET", "/coverage.csv"): Case("public", 200),
+    ("POST", "/coverage/plan"): Case("staff", 422, form={"k": "x"}),
+    ("GET", "/api/v1/coverage"): Case("public", 200),
+    ("POST", "/api/v1/coverage/plan"): Case("staff", 400, json={"k": 0}),
 }
 
 # What a role that the rule keeps out gets; staff of another center see no such record.
