@@ -107,7 +107,11 @@ def test_the_api_keeps_to_its_document(case, fuzz_app, admin_token):
     # Revoking the token would sign the rest of the run out: that call gets a token of its own.
     revokes = case.method == "DELETE" and case.path == "/auth/token"
     token = new_token(fuzz_app) if revokes else admin_token
-    case.call_and_validate(app=fuzz_app, headers={"Authorization": f"Bearer {token}"})
+    # The WSGI transport does not undo gzip: ask for the body as it is.
+    case.call_and_validate(
+        app=fuzz_app,
+        headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"},
+    )
 
 
 def test_the_run_uses_the_document_the_app_serves(fuzz_app):
