@@ -69,7 +69,9 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @click.command("search")
 @click.argument("address")
-@click.option("--product", help="Only centers authorized for this product.")
+@click.option(
+    "--product", help="Only centers authorized for this product (id, brand, generic or short name)."
+)
 @click.option("--indication", help="Only centers treating this indication (e.g. LBCL, MM).")
 @click.option("--population", type=click.Choice(POPULATIONS))
 @click.option("--rule", "rule_id", help="Proximity rule set (default us-2025).")
@@ -88,6 +90,8 @@ def search(
     as_json: bool,
 ) -> None:
     """Rank the centers for an address, city or ZIP."""
+    if product:
+        product = current_catalog().products.resolve(product) or product
     filters = SearchFilters(
         product=product,
         indication=indication,
