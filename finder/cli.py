@@ -25,7 +25,7 @@ def _create_app() -> Flask:
 
 main = FlaskGroup(
     name="finder",
-    help="Find certified CAR T centers a patient can reach.",
+    help="Find authorized CAR T centers a patient can reach.",
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,

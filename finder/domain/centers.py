@@ -1,4 +1,4 @@
-"""Certified treatment centers and the validation of the centers file, row by row."""
+"""Authorized treatment centers and the validation of the centers file, row by row."""
 
 import re
 from collections.abc import Iterable, Mapping
@@ -49,7 +49,7 @@ class Address:
 
 @dataclass(frozen=True)
 class Center:
-    """A certified CAR T treatment center and what it is authorized to give."""
+    """A CAR T treatment center and the products its manufacturers authorized it to give."""
 
     id: str
     name: str

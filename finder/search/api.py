@@ -101,7 +101,7 @@ def geocode() -> Response:
 
 @operations.get(
     "/centers",
-    summary="Certified centers ranked by reach under a proximity rule.",
+    summary="Authorized centers ranked by reach under a proximity rule.",
     access=PUBLIC,
     query=SEARCH,
     responses={200: "CenterSearch", 400: "Error", 422: "Error", 503: "Error"},

@@ -47,7 +47,7 @@ class Base(DeclarativeBase):
 
 
 class CenterRow(Base):
-    """A certified treatment center; rows are never deleted, only deactivated."""
+    """An authorized treatment center; rows are never deleted, only deactivated."""
 
     __tablename__ = "centers"
 
