@@ -2,10 +2,11 @@
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from finder.domain.claims import ProductClaim, ReferralContact
 from finder.domain.contact import NOT_ALLOWED, unsafe_text
 from finder.domain.errors import InvalidCenterFile
 from finder.domain.products import POPULATIONS, ProductCatalog
@@ -64,6 +65,15 @@ class Center:
     populations: tuple[str, ...]
     source: str
     verified_on: date | None
+    # Each product's claim (see finder.domain.claims); the profile its staff keep.
+    claims: tuple[ProductClaim, ...] = ()
+    accepting_referrals: bool | None = None
+    referral_contact: ReferralContact = field(default_factory=ReferralContact)
+    outpatient: bool | None = None
+    languages: tuple[str, ...] = ()
+
+    def claim_for(self, product: str) -> ProductClaim | None:
+        return next((claim for claim in self.claims if claim.product == product), None)
 
 
 def inside_us(lat: float, lon: float) -> bool:
