@@ -74,11 +74,7 @@ CENTER_SCHEMAS: dict[str, dict[str, Any]] = {
         "additionalProperties": False,
         "properties": {
             "products": {"type": "array", "maxItems": 50, "items": SHORT_STRING},
-            "populations": {
-                "type": "array",
-                "maxItems": 2,
-                "items": {"enum": ["adult", "pediatric"]},
-            },
+            "populations": {"type": "array", "maxItems": 10, "items": SHORT_STRING},
             "phone": {"type": "string", "maxLength": 40},
             "referral_phone": {"type": "string", "maxLength": 40},
             "referral_fax": {"type": "string", "maxLength": 40},
