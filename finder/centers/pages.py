@@ -20,6 +20,7 @@ from finder.web.commands import run
 center_pages = Blueprint("center_profile", __name__, url_prefix="/staff/centers")
 FLAGS = {"yes": True, "no": False, "": None}
 TEXT_FIELDS = ("phone", "referral_phone", "referral_fax", "referral_email")
+FLAG_FIELDS = ("accepting_referrals", "outpatient")
 
 
 def field_labels() -> dict[str, str]:
@@ -76,9 +77,9 @@ def profile(center_id: str) -> tuple[str, int]:
 @allow(CENTER_STAFF)
 def save_profile(center_id: str) -> Response | tuple[str, int]:
     center = center_or_404(center_id)
-    body = _changed_fields(center, request.form)
     products = current_catalog().products
     try:
+        body = _changed_fields(center, request.form)
         run(use_cases.change_profile, signed_in_actor(), center.id, body, products)
     except InvalidProfile as error:
         return _render(
@@ -139,6 +140,12 @@ def _values_of(center: Center) -> dict[str, Any]:
 def _changed_fields(center: Center, form: Any) -> dict[str, Any]:
     """The form's fields as a profile change: the products always (saving confirms them), the
     others only when they differ from what is shown."""
+    missing = [name for name in (*TEXT_FIELDS, *FLAG_FIELDS, "languages") if name not in form]
+    if missing:  # not the page's form: never read a missing field as "clear it"
+        raise InvalidProfile(
+            gettext("The form is incomplete; reload the page and try again."),
+            fields={name: gettext("missing") for name in missing},
+        )
     current = _values_of(center)
     body: dict[str, Any] = {"products": form.getlist("products")}
     if form.getlist("populations") != current["populations"]:
@@ -147,7 +154,7 @@ def _changed_fields(center: Center, form: Any) -> dict[str, Any]:
         value = form.get(name, "")
         if value.strip() != current[name][0]:
             body[name] = value
-    for name in ("accepting_referrals", "outpatient"):
+    for name in FLAG_FIELDS:
         word = form.get(name, "")
         if word != current[name][0]:
             body[name] = FLAGS.get(word, word)
