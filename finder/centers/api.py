@@ -40,7 +40,7 @@ def center(center_id: str) -> Response:
     summary="Change the center's public profile (its staff, admins); in effect at once.",
     access=CENTER_STAFF,
     body="CenterProfile",
-    responses={200: "Center", 400: "Error", 404: "Error"},
+    responses={200: "Center", 400: "Error", 404: "Error", 422: "Error"},
     path_examples=CENTER,
 )
 def change_profile(center_id: str) -> Response:

@@ -4,11 +4,12 @@ from typing import Any
 
 from finder.domain.center_profile import MAX_LANGUAGES
 from finder.domain.claims import CLAIM_STATUSES
-from finder.web.schema_parts import INSTANT, NULLABLE_STRING, STRING, STRINGS
+from finder.web.schema_parts import INSTANT, LINE, NULLABLE_STRING, STRING, STRINGS
 
 NULLABLE_FLAG = {"type": ["boolean", "null"]}
 ANY_VALUE = {"type": ["string", "boolean", "array", "null"], "items": STRING}
-SHORT_STRING = {"type": "string", "maxLength": 254}
+SHORT_STRING = {**LINE, "maxLength": 254}
+PHONE_TEXT = {**LINE, "maxLength": 40}
 
 CENTER_SCHEMAS: dict[str, dict[str, Any]] = {
     "Center": {
@@ -75,16 +76,16 @@ CENTER_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "products": {"type": "array", "maxItems": 50, "items": SHORT_STRING},
             "populations": {"type": "array", "maxItems": 10, "items": SHORT_STRING},
-            "phone": {"type": "string", "maxLength": 40},
-            "referral_phone": {"type": "string", "maxLength": 40},
-            "referral_fax": {"type": "string", "maxLength": 40},
+            "phone": PHONE_TEXT,
+            "referral_phone": PHONE_TEXT,
+            "referral_fax": PHONE_TEXT,
             "referral_email": SHORT_STRING,
             "accepting_referrals": NULLABLE_FLAG,
             "outpatient": NULLABLE_FLAG,
             "languages": {
                 "type": "array",
                 "maxItems": MAX_LANGUAGES,
-                "items": {"type": "string", "maxLength": 40},
+                "items": PHONE_TEXT,
             },
         },
     },
