@@ -1,1 +1,1 @@
-"""Find certified CAR T cell therapy centers a patient can reach under the proximity-stay rule."""
+"""Find authorized CAR T cell therapy centers a patient can reach under the proximity-stay rule."""

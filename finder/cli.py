@@ -25,7 +25,7 @@ def _create_app() -> Flask:
 
 main = FlaskGroup(
     name="finder",
-    help="Find certified CAR T centers a patient can reach.",
+    help="Find authorized CAR T centers a patient can reach.",
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,
@@ -72,7 +72,9 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @click.command("search")
 @click.argument("address")
-@click.option("--product", help="Only centers authorized for this product.")
+@click.option(
+    "--product", help="Only centers authorized for this product (id, brand, generic or short name)."
+)
 @click.option("--indication", help="Only centers treating this indication (e.g. LBCL, MM).")
 @click.option("--population", type=click.Choice(POPULATIONS))
 @click.option("--rule", "rule_id", help="Proximity rule set (default us-2025).")
@@ -91,6 +93,8 @@ def search(
     as_json: bool,
 ) -> None:
     """Rank the centers for an address, city or ZIP."""
+    if product:
+        product = current_catalog().products.resolve(product) or product
     filters = SearchFilters(
         product=product,
         indication=indication,

@@ -98,6 +98,12 @@ MATRIX: dict[tuple[str, str], Case] = {
         "staff of the center", 200, form={"search": "Doe"}
     ),
     ("GET", "/staff/centers/<center_id>/referrals.csv"): Case("staff of the center", 200),
+    # The center's profile page: a post that is not the page's whole form changes nothing.
+    ("GET", "/staff/centers/<center_id>/profile"): Case("staff of the center", 200),
+    ("POST", "/staff/centers/<center_id>/profile"): Case("staff of the center", 400),
+    ("POST", "/staff/centers/<center_id>/profile/changes/<int:change_id>/revert"): Case(
+        "admin", 404
+    ),
     ("GET", "/admin/users"): Case("admin", 200),
     ("POST", "/admin/users"): Case("admin", 400, form={"email": "not an email"}),
     ("GET", "/admin/users/<int:user_id>"): Case("admin", 200),
@@ -109,6 +115,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/geocode"): Case("public", 200),
     ("GET", "/api/v1/centers"): Case("public", 200),
     ("GET", "/api/v1/centers/<center_id>"): Case("public", 200),
+    # A profile change with no body is refused (400); a change id nobody has is 404.
+    ("PATCH", "/api/v1/centers/<center_id>"): Case("staff of the center", 400),
+    ("GET", "/api/v1/centers/<center_id>/changes"): Case("staff of the center", 200),
+    ("POST", "/api/v1/centers/<center_id>/changes/<change_id>/revert"): Case("admin", 404),
     ("GET", "/api/v1/rules"): Case("public", 200),
     ("GET", "/api/v1/products"): Case("public", 200),
     ("GET", "/api/v1/openapi.json"): Case("public", 200),
@@ -220,6 +230,7 @@ def test_each_role_gets_the_expected_status_on_every_route(app, accounts, role):
         "closure_id": "999999",
         "reminder_id": "999999",
         "referral_id": "999999",
+        "change_id": "999999",
     }
     failures = []
     callers: dict[bool, tuple] = {}  # one caller per kind (API or page), renewed after sign-out

@@ -174,6 +174,13 @@ PAGES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str] | None]] = {
     ("staff.record_booking_outcome", "POST"): ({}, {"status": "completed"}),
     ("staff.reschedule_booking", "POST"): ({}, {"slot_id": "{other_slot}"}),
     ("staff.reminders.resend", "POST"): ({}, {}),
+    ("center_profile.profile", "GET"): ({}, None),
+    ("center_profile.save_profile", "POST"): (
+        {}, {"products": ["breyanzi"], "populations": ["adult"], "phone": "617-632-3000",
+             "referral_phone": "", "referral_fax": "", "referral_email": "a@example.org",
+             "accepting_referrals": "yes", "outpatient": "", "languages": "English"},
+    ),
+    ("center_profile.revert", "POST"): ({}, {}),
     ("static", "GET"): ({}, None),
 }  # fmt: skip
 # The API's query parameters and JSON bodies, with a usual value, by name.
@@ -205,6 +212,8 @@ API_BODIES: dict[str, Any] = {
     "StageChange": {"stage": "consultation", "at": TODAY.isoformat(), "note": "",
                     "correction": False},
     "PlanChange": {"planned_infusion": SOON, "home": "02115"},
+    "CenterProfile": {"products": ["Breyanzi"], "phone": "617-632-3000", "languages": ["English"],
+                      "accepting_referrals": True},
 }  # fmt: skip
 ROLE_ORDER = ("provider", "staff", "admin")  # who gets the hostile values when several may call
 # PostgreSQL's share: what its storage treats otherwise than SQLite's (ids and numbers beyond
@@ -246,6 +255,8 @@ def make_world(app: Flask, accounts) -> World:
     closure = {"date": (TODAY + timedelta(days=12)).isoformat(), "reason": "Training"}
     closed = _json(staff.post(f"{api}/closures", json=closure, headers=headers["staff"]))
     referrals = _json(provider.get("/api/v1/referrals"))["referrals"]
+    _json(staff.patch(api, json={"languages": ["English"]}, headers=headers["staff"]))
+    changes = _json(staff.get(f"{api}/changes"))["changes"]
     ids = {
         "center_id": CENTER_X,
         "booking_id": str(booking["id"]),
@@ -255,6 +266,7 @@ def make_world(app: Flask, accounts) -> World:
         "reminder_id": str(booking["reminders"][0]["id"]),
         "closure_id": str(closed["id"]),
         "referral_id": str(referrals[0]["id"]),
+        "change_id": str(changes[0]["id"]),
         "user_id": str(accounts["provider_b"].id),  # nobody the sweep signs in as
         "admin": str(accounts["admin"].id),
         "filename": "vendor/leaflet/leaflet.js",

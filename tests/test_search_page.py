@@ -66,7 +66,7 @@ def test_a_bad_choice_is_a_400_with_a_message(client):
 def test_no_match_says_so(client):
     response = client.get("/?near=02115&population=pediatric&indication=MM")
     assert response.status_code == 200
-    assert "No certified center matches" in response.get_data(as_text=True)
+    assert "No authorized center matches" in response.get_data(as_text=True)
 
 
 def test_spanish_by_parameter_and_by_browser(client):
@@ -74,7 +74,7 @@ def test_spanish_by_parameter_and_by_browser(client):
     assert '<html lang="es">' in by_parameter
     assert "Podría quedarse en casa" in by_parameter
     by_header = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"})
-    assert "Encuentre un centro certificado" in by_header.get_data(as_text=True)
+    assert "Encuentre un centro autorizado" in by_header.get_data(as_text=True)
 
 
 def test_the_language_switch_keeps_the_search(client):

@@ -1,11 +1,12 @@
-"""Certified treatment centers and the validation of the centers file, row by row."""
+"""Authorized treatment centers and the validation of the centers file, row by row."""
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from finder.domain.claims import ProductClaim, ReferralContact
 from finder.domain.contact import NOT_ALLOWED, unsafe_text
 from finder.domain.errors import InvalidCenterFile
 from finder.domain.products import POPULATIONS, ProductCatalog
@@ -49,7 +50,7 @@ class Address:
 
 @dataclass(frozen=True)
 class Center:
-    """A certified CAR T treatment center and what it is authorized to give."""
+    """A CAR T treatment center and the products its manufacturers authorized it to give."""
 
     id: str
     name: str
@@ -64,6 +65,15 @@ class Center:
     populations: tuple[str, ...]
     source: str
     verified_on: date | None
+    # Each product's claim (see finder.domain.claims); the profile its staff keep.
+    claims: tuple[ProductClaim, ...] = ()
+    accepting_referrals: bool | None = None
+    referral_contact: ReferralContact = field(default_factory=ReferralContact)
+    outpatient: bool | None = None
+    languages: tuple[str, ...] = ()
+
+    def claim_for(self, product: str) -> ProductClaim | None:
+        return next((claim for claim in self.claims if claim.product == product), None)
 
 
 def inside_us(lat: float, lon: float) -> bool:

@@ -69,6 +69,12 @@ class Product:
     target: str
     ages: tuple[AgeRange, ...]
     infusion_days: tuple[int, ...] = (1,)
+    names: tuple[str, ...] = ()  # short names people use ("liso-cel")
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every name the product may be given by: id, brand, generic name and short names."""
+        return (self.id, self.name, self.generic, *self.names)
 
     @property
     def indications(self) -> tuple[str, ...]:
@@ -98,6 +104,15 @@ class ProductCatalog:
         raise UnknownReference(
             f"Unknown product. Known products: {known}.", fields={"product": "unknown product"}
         )
+
+    def resolve(self, name: str) -> str | None:
+        """The id of the product given by its id, brand, generic or short name, in any case
+        and spacing ("Breyanzi", "lisocabtagene maraleucel", "LISO-CEL"); None if unknown."""
+        wanted = _name_key(name)
+        for product in self.products:
+            if any(_name_key(spelling) == wanted for spelling in product.spellings):
+                return product.id
+        return None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -145,6 +160,11 @@ class ProductCatalog:
         return tuple(p.id for p in chosen if p.treats(indication, population))
 
 
+def _name_key(name: str) -> str:
+    """A name compared without case, spaces or hyphens: "Liso Cel" is "liso-cel"."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
 def product_catalog_from_mapping(data: Mapping[str, Any]) -> ProductCatalog:
     """Build the catalog from the parsed products data file."""
     products = tuple(
@@ -156,6 +176,7 @@ def product_catalog_from_mapping(data: Mapping[str, Any]) -> ProductCatalog:
             target=item["target"],
             ages=tuple(AgeRange(**age) for age in item["ages"]),
             infusion_days=tuple(item.get("infusion_days", (1,))),
+            names=tuple(item.get("names", ())),
         )
         for item in data["products"]
     )

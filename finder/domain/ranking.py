@@ -15,6 +15,7 @@ import numpy as np
 from geographiclib.geodesic import Geodesic
 
 from finder.domain.centers import Center
+from finder.domain.claims import ProductClaim
 from finder.domain.drive_model import DEFAULT_ROAD_MODEL, RoadModel
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.products import POPULATIONS, Population, ProductCatalog
@@ -64,6 +65,7 @@ class Reach:
 class RankedCenter:
     center: Center
     reach: Reach
+    claim: ProductClaim | None = None  # the claim of the product searched for, if one was
 
 
 def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -169,6 +171,13 @@ class CenterIndex:
                 if r.reach.drive_minutes is not None and r.reach.drive_minutes <= limit_minutes
             ]  # fmt: skip
         ranked.sort(key=order_key)
+        if filters.product:
+            # Confirmed and published claims first; those resting on a report after them.
+            ranked = [
+                RankedCenter(r.center, r.reach, r.center.claim_for(filters.product))
+                for r in ranked[: filters.limit]
+            ]
+            ranked.sort(key=lambda r: r.claim is None or not r.claim.strong)
         return ranked[: filters.limit]
 
     def _matching(self, filters: SearchFilters) -> np.ndarray:

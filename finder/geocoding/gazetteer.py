@@ -1,12 +1,21 @@
-"""The offline US gazetteer: ZIP areas, cities and states indexed from the `zipcodes` package."""
+"""The offline US gazetteer: ZIP areas, cities and states indexed from the `zipcodes` package.
 
+A ZIP's point is, in order of preference: the institution's building, for the ZIPs that belong
+to one institution and have no populated area (`data/institution_zips.csv`, each row sourced);
+the Census 2020 ZCTA internal point (`data/zcta/zcta_population.csv`), which lies where the
+ZIP's people are; the `zipcodes` package's point, which for some ZIPs is far from them (UCLA's
+90095 lies 34 km away near Long Beach there).
+"""
+
+import csv
 import functools
 import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
 
 import zipcodes
 
@@ -17,6 +26,10 @@ from finder.geocoding.regions import STATE_NAMES
 _list_all: Callable[[], list[dict[str, Any]]] = zipcodes.list_all
 
 Point = tuple[float, float]
+PointSource = Literal["institution", "zcta", "usps"]
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+ZCTA_FILE = DATA_DIR / "zcta" / "zcta_population.csv"
+INSTITUTION_FILE = DATA_DIR / "institution_zips.csv"
 # Per (city key, state), as a plain list because the index holds ~38,000 of them and must build
 # in a fraction of a second: [name, named by a primary city, ZIP count, tier, lat sum, lon sum,
 # points]. Points come from the best tier seen: 0 = active STANDARD ZIPs naming the city first,
@@ -35,6 +48,7 @@ class ZipArea:
     point: Point | None
     active: bool
     kind: str
+    point_source: PointSource = "usps"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +80,19 @@ class Gazetteer:
     city_tallies: Mapping[tuple[str, str], _Tally]
     states_by_city: Mapping[str, Sequence[str]]
     states: Mapping[str, State]
+    # Better points than the package's, by ZIP: (lat, lon, source).
+    zip_points: Mapping[str, tuple[float, float, PointSource]] = field(default_factory=dict)
 
     def zip_area(self, zip_code: str) -> ZipArea | None:
         """Return the ZIP area for a five-digit ZIP code, active or not."""
         record = self.zip_records.get(zip_code)
-        return None if record is None else _zip_area(record)
+        if record is None:
+            return None
+        area = _zip_area(record)
+        better = self.zip_points.get(zip_code)
+        if better is None:
+            return area
+        return replace(area, point=(better[0], better[1]), point_source=better[2])
 
     def knows_city(self, key: str, state: str | None) -> bool:
         """Tell whether a city name key exists in `state`, or in any state if it is None."""
@@ -110,7 +132,23 @@ def warm_up() -> None:
 @functools.cache
 def _build_gazetteer() -> Gazetteer:
     with _collector_paused():
-        return build_gazetteer(_list_all())
+        return replace(build_gazetteer(_list_all()), zip_points=read_zip_points())
+
+
+def read_zip_points(
+    zcta_file: Path = ZCTA_FILE, institution_file: Path = INSTITUTION_FILE
+) -> dict[str, tuple[float, float, PointSource]]:
+    """The ZCTA internal points, then the institutions' buildings over them; a missing file is
+    skipped (the package's points remain)."""
+    points: dict[str, tuple[float, float, PointSource]] = {}
+    for path, source in ((zcta_file, "zcta"), (institution_file, "institution")):
+        if not path.exists():
+            continue
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                code = row.get("zcta") or row["zip"]
+                points[code] = (float(row["lat"]), float(row["lon"]), source)  # type: ignore[assignment]
+    return points
 
 
 @contextmanager

@@ -22,6 +22,15 @@ def _product_ids() -> list[str]:
     return list(catalog_cache().products.ids)
 
 
+def _product_id(name: str) -> str | None:
+    return catalog_cache().products.resolve(name)
+
+
+def _product_names() -> list[str]:
+    products = catalog_cache().products.products
+    return [name for product in products for name in product.spellings if name != product.id]
+
+
 def _indication_codes() -> list[str]:
     return list(catalog_cache().products.indications)
 
@@ -40,7 +49,15 @@ SEARCH = (
         description="Where the patient lives: address, city or ZIP.",
         example="Boston, MA",
     ),
-    Param("product", choices=_product_ids, description="Only centers authorized for it."),
+    Param(
+        "product",
+        choices=_product_ids,
+        normalize=_product_id,
+        aliases=_product_names,
+        description="Only centers authorized for it: the product's id, brand, generic or short"
+        " name in any case (breyanzi, Breyanzi, lisocabtagene maraleucel, liso-cel).",
+        example="breyanzi",
+    ),
     Param("indication", choices=_indication_codes, description="Only centers treating it."),
     Param("population", choices=lambda: POPULATIONS, description="adult or pediatric."),
     Param("max_minutes", kind="number", minimum=1, maximum=1440, description="Max drive time."),
@@ -84,7 +101,7 @@ def geocode() -> Response:
 
 @operations.get(
     "/centers",
-    summary="Certified centers ranked by reach under a proximity rule.",
+    summary="Authorized centers ranked by reach under a proximity rule.",
     access=PUBLIC,
     query=SEARCH,
     responses={200: "CenterSearch", 400: "Error", 422: "Error", 503: "Error"},

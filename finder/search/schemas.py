@@ -36,6 +36,10 @@ SEARCH_SCHEMAS: dict[str, dict[str, Any]] = {
                     "drivable": {"type": "boolean"},
                     "within_proximity": {"type": "boolean"},
                     "borderline": {"type": "boolean"},
+                    "claim": {
+                        "oneOf": [{"$ref": "#/components/schemas/ProductClaim"}, {"type": "null"}]
+                    },
+                    "rests_on_reported": {"type": "boolean"},
                 },
             },
         ]

@@ -47,7 +47,7 @@ class Base(DeclarativeBase):
 
 
 class CenterRow(Base):
-    """A certified treatment center; rows are never deleted, only deactivated."""
+    """An authorized treatment center; rows are never deleted, only deactivated."""
 
     __tablename__ = "centers"
 
@@ -69,6 +69,48 @@ class CenterRow(Base):
     verified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The profile the center's staff keep in the app.
+    accepting_referrals: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    referral_phone: Mapped[str] = mapped_column(String(20), default="")
+    referral_fax: Mapped[str] = mapped_column(String(20), default="")
+    referral_email: Mapped[str] = mapped_column(String(254), default="")
+    outpatient: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Each field the staff confirmed, with the value they confirmed: a load leaves it alone.
+    confirmed: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CenterClaimRow(Base):
+    """That a center gives a product: confirmed, published or reported, with its source."""
+
+    __tablename__ = "center_claims"
+    __table_args__ = (UniqueConstraint("center_id", "product", name="uq_center_claims"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), index=True)
+    product: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(Text)
+    checked_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class CenterChangeRow(Base):
+    """One field of a center's profile changed in the app: who, when, before and after."""
+
+    __tablename__ = "center_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
+    field: Mapped[str] = mapped_column(String(40))
+    before: Mapped[object] = mapped_column(JSON, nullable=True)
+    after: Mapped[object] = mapped_column(JSON, nullable=True)
+    # For a change of products: the claims before it, so a revert restores their sources.
+    claims_before: Mapped[list[dict[str, object]] | None] = mapped_column(JSON, nullable=True)
+    revert_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reverted_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class CatalogRevision(Base):

@@ -54,6 +54,9 @@ STATUS_BY_CODE = {
     "referral_changed": 409,
     "referral_exists": 409,
     "referral_closed": 409,
+    # A center's profile: a value the document allows that the profile cannot take.
+    "invalid_profile": 422,
+    "change_not_revertible": 422,
 }
 MESSAGES = {429: "Too many requests. Wait a minute and try again."}
 

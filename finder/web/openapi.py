@@ -116,7 +116,7 @@ def openapi_document(operations: Sequence[Operation], *, session_cookie: str) ->
         "info": {
             "title": "CAR T center finder",
             "version": "1",
-            "description": "Certified CAR T treatment centers ranked by the proximity-stay rule.",
+            "description": "Authorized CAR T treatment centers ranked by the proximity-stay rule.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": paths,

@@ -36,13 +36,16 @@ class Param:
     default: Any = None
     example: str | None = None  # shown in the OpenAPI document
     pattern: str | None = None  # a string's form, as sent (e.g. an id's characters)
+    # Maps another spelling to its choice (a product's brand to its id) before the check.
+    normalize: Callable[[str], str | None] | None = None
+    aliases: Choices | None = None  # the other spellings the document lists beside the choices
 
     def schema(self) -> dict[str, Any]:
         if self.kind == "date":  # empty means the default, like every optional parameter
             return {"type": "string", "pattern": _DATE_PATTERN}
         schema: dict[str, Any] = {"type": self.kind}
         if self.choices is not None:
-            schema["enum"] = list(self.choices())
+            schema["enum"] = [*self.choices(), *(self.aliases() if self.aliases else ())]
         if self.kind == "string":
             schema["maxLength"] = self.max_length
             if self.required:
@@ -95,6 +98,8 @@ def parse_query(params: Sequence[Param], args: MultiDict[str, str]) -> dict[str,
 
 
 def _convert(param: Param, text: str) -> Any:
+    if param.normalize is not None:
+        text = param.normalize(text) or text
     if param.choices is not None and text not in param.choices():
         raise ValueError("one of " + ", ".join(c for c in param.choices() if c))
     if param.kind == "string":

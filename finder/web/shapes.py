@@ -1,8 +1,10 @@
 """The JSON shapes of API.md, built from domain objects."""
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from finder.domain.centers import Center
+from finder.domain.claims import ProductClaim
 from finder.domain.products import Product
 from finder.domain.proximity_rules import ProximityRule
 from finder.domain.ranking import RankedCenter
@@ -20,8 +22,9 @@ def place_json(place: Place, query: str | None = None) -> dict[str, Any]:
     return {"query": query, **body} if query is not None else body
 
 
-def center_json(center: Center) -> dict[str, Any]:
+def center_json(center: Center, today: date | None = None) -> dict[str, Any]:
     address = center.address
+    today = today or datetime.now(UTC).date()
     return {
         "id": center.id,
         "name": center.name,
@@ -41,19 +44,42 @@ def center_json(center: Center) -> dict[str, Any]:
         "populations": list(center.populations),
         "source": center.source,
         "verified_on": center.verified_on.isoformat() if center.verified_on else None,
+        "product_claims": [claim_json(claim, today) for claim in center.claims],
+        "accepting_referrals": center.accepting_referrals,
+        "referral_contact": {
+            "phone": center.referral_contact.phone,
+            "fax": center.referral_contact.fax,
+            "email": center.referral_contact.email,
+        },
+        "outpatient": center.outpatient,
+        "languages": list(center.languages),
+    }
+
+
+def claim_json(claim: ProductClaim, today: date) -> dict[str, Any]:
+    """One (center, product) claim; `stale` when checked more than a year ago."""
+    return {
+        "product": claim.product,
+        "status": claim.status,
+        "source": claim.source,
+        "checked_on": claim.checked_on.isoformat() if claim.checked_on else None,
+        "stale": claim.stale(today),
     }
 
 
 def ranked_json(ranked: RankedCenter) -> dict[str, Any]:
     reach = ranked.reach
+    today = datetime.now(UTC).date()
     return {
-        **center_json(ranked.center),
+        **center_json(ranked.center, today),
         "distance_km": round(reach.distance_km, 1),
         "distance_mi": round(reach.distance_mi, 1),
         "drive_minutes": round(reach.drive_minutes) if reach.drive_minutes is not None else None,
         "drivable": reach.drivable,
         "within_proximity": reach.within_proximity,
         "borderline": reach.borderline,
+        "claim": claim_json(ranked.claim, today) if ranked.claim else None,
+        "rests_on_reported": ranked.claim is not None and not ranked.claim.strong,
     }
 
 
