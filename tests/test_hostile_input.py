@@ -181,6 +181,13 @@ PAGES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str] | None]] = {
              "accepting_referrals": "yes", "outpatient": "", "languages": "English"},
     ),
     ("center_profile.revert", "POST"): ({}, {}),
+    ("coverage.coverage_page", "GET"): (
+        {"rule": "us-2025", "product": "BCMA", "state": "MA", "lang": "es"}, None
+    ),
+    ("coverage.coverage_csv", "GET"): ({"rule": "us-2025", "product": "BCMA", "state": "MA"}, None),
+    ("coverage.plan_page", "POST"): (
+        {}, {"rule": "us-2025", "product": "", "k": "2", "candidates": "Boston, MA"}
+    ),
     ("static", "GET"): ({}, None),
 }  # fmt: skip
 # The API's query parameters and JSON bodies, with a usual value, by name.
@@ -188,7 +195,7 @@ API_QUERY = {
     "q": "02115", "near": "Boston, MA", "product": "yescarta", "indication": "LBCL",
     "population": "adult", "max_minutes": "120", "limit": "5", "rule": "us-2025",
     "from": TODAY.isoformat(), "to": SOON, "status": "booked", "stage": "referral",
-    "center_id": CENTER_X, "overdue": "1",
+    "center_id": CENTER_X, "overdue": "1", "state": "MA",
 }  # fmt: skip
 API_BODIES: dict[str, Any] = {
     "TokenRequest": {"email": "nobody@example.org", "password": "wrong"},
@@ -214,6 +221,8 @@ API_BODIES: dict[str, Any] = {
     "PlanChange": {"planned_infusion": SOON, "home": "02115"},
     "CenterProfile": {"products": ["Breyanzi"], "phone": "617-632-3000", "languages": ["English"],
                       "accepting_referrals": True},
+    "CoveragePlanRequest": {"k": 2, "rule": "us-2025", "product": "BCMA",
+                            "candidates": [{"label": "Bangor", "lat": 44.8, "lon": -68.78}]},
 }  # fmt: skip
 ROLE_ORDER = ("provider", "staff", "admin")  # who gets the hostile values when several may call
 # PostgreSQL's share: what its storage treats otherwise than SQLite's (ids and numbers beyond

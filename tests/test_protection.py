@@ -16,6 +16,7 @@ FORM_POSTS = [
     "/admin/users",
     "/referrals",
     "/referrals/new",
+    "/coverage/plan",
 ]
 
 

@@ -32,7 +32,12 @@ def read_plan_form(form: Mapping[str, str], geocoder: Geocoder) -> PlanForm:
     """The form's values, each place located; an error says which line and why."""
     text = form.get("candidates", "")[:10_000]
     raw_k = form.get("k", "").strip() or str(DEFAULT_K)
-    if not raw_k.isdigit() or not 1 <= int(raw_k) <= MAX_K:
+    # ASCII digits only, and few of them: str.isdigit() also takes "٥²", and int() refuses
+    # strings of thousands of digits.
+    if (
+        not (raw_k.isascii() and raw_k.isdigit() and len(raw_k) <= 3)
+        or not 1 <= int(raw_k) <= MAX_K
+    ):
         raise PlanFormError(
             gettext("Number of sites: enter a whole number from 1 to %(max)d.", max=MAX_K), text
         )
