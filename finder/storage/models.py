@@ -223,6 +223,19 @@ class SlotRow(Base):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class HoldRow(Base):
+    """A place in a slot kept for one provider while they fill in the booking form; it counts
+    against the slot's capacity until it expires, is released, or becomes a booking."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, unguessable
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class BookingRow(Base):
     """A consultation booked by a referring provider for a patient: health information."""
 

@@ -1,0 +1,34 @@
+"""Holds: a place in a slot kept for one provider while they book it.
+
+Revision ID: 0006_scheduling
+Revises: 0005
+Create Date: 2026-12-06
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_scheduling"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+INSTANT = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "holds",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("slot_id", sa.Integer, sa.ForeignKey("slots.id"), nullable=False),
+        sa.Column("provider_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("created_at", INSTANT, nullable=False),
+        sa.Column("expires_at", INSTANT, nullable=False),
+    )
+    op.create_index("ix_holds_slot_id", "holds", ["slot_id"])
+    op.create_index("ix_holds_provider_id", "holds", ["provider_id"])
+    op.create_index("ix_holds_expires_at", "holds", ["expires_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("holds")
