@@ -58,7 +58,7 @@ class Clinic:
 
     def hold(self, slot: SlotRow, who: int = 0, now: datetime = NOW) -> HoldRow:
         return use_cases.hold_slot(
-            self.uow(now), self.providers[who], slot.id, centers=self.centers, minutes=10
+            self.uow(now), self.providers[who], slot.id, centers=self.centers, seconds=600
         )
 
     def book(

@@ -100,4 +100,4 @@ def test_a_slot_inside_the_notice_window_cannot_be_held(clinic):
 def test_an_unknown_slot_is_not_found(clinic):
     with pytest.raises(UnknownReference):
         use_cases.hold_slot(clinic.uow(), clinic.providers[0], 999999, centers=clinic.centers,
-                            minutes=10)  # fmt: skip
+                            seconds=600)  # fmt: skip

@@ -18,8 +18,7 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.slots import check_bookable
 from finder.storage.models import HoldRow, SlotRow
 
-DEFAULT_HOLD_MINUTES = 10
-MAX_HOLD_MINUTES = 60
+MAX_HOLD_SECONDS = 3600
 
 
 class UnknownHold(DomainError):
@@ -74,9 +73,9 @@ def take_hold(
     *,
     provider_id: int,
     now: datetime,
-    minutes: int,
+    seconds: int,
 ) -> HoldRow:
-    """Hold a place of the slot for the provider for `minutes`, or raise SlotTaken (no place
+    """Hold a place of the slot for the provider for `seconds`, or raise SlotTaken (no place
     is free) or why nobody could book it. A provider holding it already has their hold
     renewed: one provider holds at most one place of a slot."""
     check_slot_bookable(session, center, slot, now)
@@ -86,7 +85,7 @@ def take_hold(
         .where(HoldRow.slot_id == slot.id, HoldRow.expires_at <= now)
         .execution_options(synchronize_session=False)
     )
-    expires = now + timedelta(minutes=max(1, min(minutes, MAX_HOLD_MINUTES)))
+    expires = now + timedelta(seconds=max(1, min(seconds, MAX_HOLD_SECONDS)))
     mine = provider_hold(session, provider_id, slot.id, now, hold_id=None)
     if mine is not None:
         mine.expires_at = expires

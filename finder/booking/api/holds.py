@@ -41,7 +41,7 @@ def hold_slot(slot_id: str) -> tuple[Response, int]:
         actor(),
         path_id(slot_id, "slot"),
         centers=current_catalog().centers,
-        minutes=current_app.config["HOLD_MINUTES"],
+        seconds=current_app.config["HOLD_SECONDS"],
     )
     return jsonify(hold_answer(hold)), 201
 

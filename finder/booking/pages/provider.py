@@ -205,7 +205,7 @@ def _hold(slot_id: int) -> HoldRow:
             signed_in_actor(),
             slot_id,
             centers=current_catalog().centers,
-            minutes=current_app.config["HOLD_MINUTES"],
+            seconds=current_app.config["HOLD_SECONDS"],
         )
 
 

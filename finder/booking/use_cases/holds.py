@@ -10,9 +10,9 @@ from finder.unit_of_work import UnitOfWork
 
 
 def hold_slot(
-    uow: UnitOfWork, actor: Actor, slot_id: int, *, centers: CenterIndex, minutes: int
+    uow: UnitOfWork, actor: Actor, slot_id: int, *, centers: CenterIndex, seconds: int
 ) -> HoldRow:
-    """Keep a place of the slot for the provider for `minutes` (SlotTaken if none is free)."""
+    """Keep a place of the slot for the provider for `seconds` (SlotTaken if none is free)."""
     slot = uow.session.get(SlotRow, slot_id) if 1 <= slot_id <= MAX_ID else None
     if slot is None:
         raise UnknownReference("No such slot.")
@@ -22,7 +22,7 @@ def hold_slot(
         slot,
         provider_id=actor.user_id,
         now=uow.now,
-        minutes=minutes,
+        seconds=seconds,
     )
     uow.audit("slot_held", target_type="slot", target_id=slot.id, center_id=slot.center_id)
     uow.commit()
