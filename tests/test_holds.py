@@ -8,12 +8,13 @@ import pytest
 
 from finder.booking import calendar, use_cases
 from finder.booking.holds import UnknownHold
+from finder.domain.availability import parse_availability
 from finder.domain.bookings import SlotTaken
 from finder.domain.errors import UnknownReference
 from finder.domain.slots import SlotNotBookable
 from finder.storage.models import HoldRow
 from tests.accounts import CENTER_X
-from tests.scheduling import NOW, Clinic, open_clinic
+from tests.scheduling import HOURS, NOW, Clinic, open_clinic
 
 
 @pytest.fixture
@@ -101,3 +102,13 @@ def test_an_unknown_slot_is_not_found(clinic):
     with pytest.raises(UnknownReference):
         use_cases.hold_slot(clinic.uow(), clinic.providers[0], 999999, centers=clinic.centers,
                             seconds=600)  # fmt: skip
+
+
+def test_a_held_slot_the_center_stops_offering_goes_with_its_hold(clinic):
+    slot = clinic.bookable()[0]
+    clinic.hold(slot, 0)
+    center = clinic.centers.get(CENTER_X)
+    fewer = parse_availability({**HOURS, "weekly": []}, timezone=center.timezone)
+    calendar.save_availability(clinic.session, center, fewer, now=NOW, by=None)
+    clinic.session.commit()
+    assert clinic.session.query(HoldRow).count() == 0

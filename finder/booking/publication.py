@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from finder.booking.calendar import availability_of
@@ -33,7 +33,7 @@ CAPACITY = EXTENSION + "slot-capacity"
 SERVICE = "CAR T cell therapy consultation"
 _ID = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
 
-DeepLink = Callable[[str, int], str]  # (center id, slot id) -> the booking page's address
+DeepLink = Callable[[str], str]  # center id -> its booking page's address, without a query
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Publication:
     """The NDJSON files of one publication, each as text, and when it was made."""
 
     made_at: datetime
+    stale_at: datetime  # the first minute some slot's status could differ (time alone)
     locations: str
     schedules: str
     slots_by_state: dict[str, str]  # state -> Slot NDJSON
@@ -61,28 +62,25 @@ def resource_id(center_id: str) -> str:
 
 
 def fingerprint(session: Session) -> tuple[Any, ...]:
-    """What every publication depends on in the database, read in one round of aggregates:
-    a new one whenever a slot, a hold, a booking, the hours or a closure changes."""
-    slot_mix = SlotRow.id * (
-        1
-        + SlotRow.booked * 3
-        + case((SlotRow.blocked, 7), else_=0)
-        + case((SlotRow.retired, 11), else_=0)
-        + SlotRow.capacity * 13
-    )
-    slots = session.execute(select(func.count(SlotRow.id), func.sum(slot_mix))).one()
-    holds = session.execute(
-        select(func.count(HoldRow.id), func.max(HoldRow.created_at), func.max(HoldRow.expires_at))
-    ).one()
-    rest = session.execute(
+    """What every publication depends on in the database, in one query over small tables and
+    indexes: it changes whenever a booking is made, cancelled or moved (the bookings' count
+    and last change), a hold is taken, renewed or let go, the hours change or a slot is
+    blocked (the calendars' last change), a closure is added or removed, or the horizon rolls
+    on (the last slot id)."""
+    row = session.execute(
         select(
+            select(func.max(SlotRow.id)).scalar_subquery(),
+            select(func.count(BookingRow.id)).scalar_subquery(),
             select(func.max(BookingRow.updated_at)).scalar_subquery(),
+            select(func.count(HoldRow.id)).scalar_subquery(),
+            select(func.max(HoldRow.created_at)).scalar_subquery(),
+            select(func.max(HoldRow.expires_at)).scalar_subquery(),
             select(func.max(CalendarRow.updated_at)).scalar_subquery(),
             select(func.count(ClosureRow.id)).scalar_subquery(),
             select(func.max(ClosureRow.id)).scalar_subquery(),
         )
     ).one()
-    return (*slots, *holds, *rest)
+    return tuple(row)
 
 
 def publish(
@@ -98,6 +96,7 @@ def publish(
         if row.center_id in by_id
     }
     held = live_holds(session, minute)
+    stale_at = _next_hold_expiry(session, minute)
     locations, schedules = [], []
     slots: dict[str, list[str]] = {}
     for center_id, row in calendars.items():
@@ -106,10 +105,16 @@ def publish(
         zone = ZoneInfo(center.timezone)
         _, last_day = horizon_days_range(now.astimezone(zone).date(), availability)
         horizon_end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), zone)
-        earliest_free = end_of_minute + timedelta(hours=availability.min_notice_hours)
+        notice = timedelta(hours=availability.min_notice_hours)
+        earliest_free = end_of_minute + notice
+        next_midnight = datetime.combine(
+            now.astimezone(zone).date() + timedelta(days=1), datetime.min.time(), zone
+        )
+        stale_at = min(stale_at, next_midnight.astimezone(UTC))
+        link = deep_link(center_id)
+        lines = slots.setdefault(center.address.state, [])
         locations.append(_line(location(center)))
         schedules.append(_line(schedule(center)))
-        lines = slots.setdefault(center.address.state, [])
         rows = session.execute(
             select(
                 SlotRow.id,
@@ -132,13 +137,15 @@ def publish(
             unbooked = 0 if blocked or start < earliest_free else capacity - booked
             free = unbooked - held.get(slot_id, 0)
             status = "free" if free > 0 else "busy-tentative" if unbooked > 0 else "busy"
+            if unbooked > 0:  # turns busy once the notice window reaches it
+                turns = (start - notice - timedelta(minutes=1)).replace(second=0, microsecond=0)
+                stale_at = min(stale_at, turns + timedelta(minutes=1))
             lines.append(
-                _line(
-                    slot_resource(center, slot_id, start, end, status, free, deep_link, zone=zone)
-                )
+                _line(slot_resource(center, slot_id, start, end, status, free, link, zone=zone))
             )
     return Publication(
         made_at=now,
+        stale_at=stale_at,
         locations="".join(locations),
         schedules="".join(schedules),
         slots_by_state={state: "".join(lines) for state, lines in sorted(slots.items())},
@@ -193,13 +200,14 @@ def slot_resource(
     end: datetime,
     status: str,
     free: int,
-    deep_link: DeepLink,
+    link: str,
     *,
     zone: ZoneInfo,
 ) -> dict[str, Any]:
+    """A slot; `link` is the center's booking page, to which `?slot={id}` is added."""
     extension: list[dict[str, Any]] = []
     if status == "free":
-        extension.append({"url": DEEP_LINK, "valueUrl": deep_link(center.id, slot_id)})
+        extension.append({"url": DEEP_LINK, "valueUrl": f"{link}?slot={slot_id}"})
         extension.append({"url": CAPACITY, "valueInteger": free})
     if center.phone:
         extension.append({"url": BOOKING_PHONE, "valueString": center.phone})
@@ -214,6 +222,18 @@ def slot_resource(
     if extension:
         resource["extension"] = extension
     return resource
+
+
+def _next_hold_expiry(session: Session, minute: datetime) -> datetime:
+    """The first minute a hold live now no longer counts (or far off when none is live)."""
+    first = session.execute(
+        select(func.min(HoldRow.expires_at)).where(HoldRow.expires_at > minute)
+    ).scalar()
+    if first is None:
+        return minute + timedelta(days=1)
+    first = _utc(first)
+    floor = first.replace(second=0, microsecond=0)
+    return floor if floor == first else floor + timedelta(minutes=1)
 
 
 def lines(text: str) -> Iterator[dict[str, Any]]:

@@ -230,7 +230,8 @@ class HoldRow(Base):
     __tablename__ = "holds"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, unguessable
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
+    # A slot the center no longer offers goes with its holds (see calendar.refresh_slots).
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

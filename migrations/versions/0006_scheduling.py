@@ -20,7 +20,9 @@ def upgrade() -> None:
     op.create_table(
         "holds",
         sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("slot_id", sa.Integer, sa.ForeignKey("slots.id"), nullable=False),
+        sa.Column(
+            "slot_id", sa.Integer, sa.ForeignKey("slots.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("provider_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
         sa.Column("created_at", INSTANT, nullable=False),
         sa.Column("expires_at", INSTANT, nullable=False),

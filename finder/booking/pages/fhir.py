@@ -1,7 +1,9 @@
 """The SMART Scheduling Links publication: the `$bulk-publish` manifest and the NDJSON files it
 names, open to anyone. Aggregators poll it: each answer carries `Cache-Control: max-age` and an
-ETag (a 304 when nothing changed), and a publication is built at most once per minute and
-database state, so polling costs one round of aggregate queries."""
+ETag (a 304 when nothing changed), and a publication is built
+once per database state and kept until time alone could change a slot's status (the notice
+window reaching a slot, a hold running out, a new day at a center), so a poll costs one query
+over small tables and indexes."""
 
 import json
 import threading
@@ -27,21 +29,19 @@ def current_publication() -> Publication:
     session = db.session()
     moment = now()
     catalog = current_catalog()
-    key = (moment.replace(second=0, microsecond=0), id(catalog.centers), fingerprint(session))
-    cached = current_app.extensions.get(_CACHE)
-    if cached is not None and cached[0] == key:
-        return cached[1]  # type: ignore[no-any-return]
-    with _LOCK:
+    minute = moment.replace(second=0, microsecond=0)
+    key = (id(catalog.centers), fingerprint(session))
+    with _LOCK:  # one build at a time; the others then find it built
         cached = current_app.extensions.get(_CACHE)
-        if cached is not None and cached[0] == key:
+        if cached is not None and cached[0] == key and minute < cached[1].stale_at:
             return cached[1]  # type: ignore[no-any-return]
         made = publish(session, catalog.centers.centers, now=moment, deep_link=deep_link)
         current_app.extensions[_CACHE] = (key, made)
         return made
 
 
-def deep_link(center_id: str, slot_id: int) -> str:
-    return public_link("pages.booking.book_form", center_id=center_id, slot=slot_id)
+def deep_link(center_id: str) -> str:
+    return public_link("pages.booking.book_form", center_id=center_id)
 
 
 def _answer(body: str, mimetype: str, publication: Publication) -> Response:
