@@ -230,3 +230,18 @@ def test_a_booking_or_a_hold_shows_in_the_next_publication(app, client, staff, a
 def test_the_publication_needs_no_sign_in_and_unknown_states_are_not_found(client, staff):
     assert client.get("/fhir/slots-ZZ.ndjson").status_code == 404
     assert client.get("/fhir/locations.ndjson").status_code == 200
+
+
+def test_time_alone_turns_a_slot_busy_as_the_notice_window_reaches_it(client, staff, monkeypatch):
+    from finder.booking.pages import fhir
+
+    first = slots_of(read(client), "free")[0]
+    start = datetime.fromisoformat(first["start"]).astimezone(UTC)
+    notice = timedelta(hours=HOURS["min_notice_hours"])
+    # The last minute in which it can be booked ends exactly at the notice limit.
+    monkeypatch.setattr(fhir, "now", lambda: start - notice - timedelta(seconds=30))
+    still = next(s for s in read(client)["Slot"] if s["id"] == first["id"])
+    assert still["status"] == "free"
+    monkeypatch.setattr(fhir, "now", lambda: start - notice + timedelta(seconds=10))
+    late = next(s for s in read(client)["Slot"] if s["id"] == first["id"])
+    assert late["status"] == "busy"
