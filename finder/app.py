@@ -12,6 +12,7 @@ from finder.accounts.admin import admin
 from finder.accounts.pages import account
 from finder.booking import api as booking_api
 from finder.booking.pages import staff_bookings, staff_calendar
+from finder.booking.pages.fhir import fhir
 from finder.booking.pages.staff import staff
 from finder.centers import api as center_api
 from finder.centers.catalog import CatalogCache
@@ -106,7 +107,17 @@ def register_web(app: Flask) -> None:
     declaring = (account_api, search_api, center_api, booking_api, referral_api, coverage_api)
     assert all(area.operations is declaring[0].operations for area in declaring)  # noqa: S101
     assert staff_calendar.staff is staff_bookings.staff is staff  # noqa: S101 - routes declared
-    for blueprint in (api, pages, account, admin, staff, center_pages, health, coverage_pages):
+    for blueprint in (
+        api,
+        pages,
+        account,
+        admin,
+        staff,
+        center_pages,
+        health,
+        coverage_pages,
+        fhir,
+    ):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now
     protection.check_requests(app)

@@ -145,6 +145,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/centers/<center_id>/bookings"): Case("staff of the center", 200),
     ("POST", "/api/v1/bookings"): Case("provider", 400, json={}),
+    ("POST", "/api/v1/slots/<slot_id>/hold"): Case("provider", 404),
+    ("DELETE", "/api/v1/holds/<hold_id>"): Case("provider", 404),
+    ("GET", "/fhir/$bulk-publish"): Case("public", 200),
+    ("GET", "/fhir/locations.ndjson"): Case("public", 200),
+    ("GET", "/fhir/schedules.ndjson"): Case("public", 200),
+    ("GET", "/fhir/slots-<state>.ndjson"): Case("public", 404),
     ("GET", "/api/v1/bookings"): Case("signed in", 200),
     # A booking id nobody has: whoever may look gets 404, like a booking of another tenant.
     ("GET", "/api/v1/bookings/<booking_id>"): Case("signed in", 404),
@@ -231,6 +237,8 @@ def test_each_role_gets_the_expected_status_on_every_route(app, accounts, role):
         "reminder_id": "999999",
         "referral_id": "999999",
         "change_id": "999999",
+        "hold_id": "0" * 32,
+        "state": "ZZ",
     }
     failures = []
     callers: dict[bool, tuple] = {}  # one caller per kind (API or page), renewed after sign-out

@@ -138,6 +138,10 @@ PAGES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str] | None]] = {
     ("admin.audit_log", "GET"): (AUDIT_FILTERS, None),
     ("admin.export_audit_log", "GET"): (AUDIT_FILTERS, None),
     ("pages.booking.book_form", "GET"): ({"week": SOON, "tz": "America/Chicago"}, None),
+    ("fhir.manifest", "GET"): ({}, None),
+    ("fhir.locations", "GET"): ({}, None),
+    ("fhir.schedules", "GET"): ({}, None),
+    ("fhir.slots", "GET"): ({}, None),
     ("pages.booking.book_slot", "POST"): ({}, BOOKING_FORM),
     ("pages.bookings.index", "GET"): ({"tz": "America/Denver"}, None),
     ("pages.bookings.detail", "GET"): ({"tz": "America/Denver"}, None),
@@ -279,6 +283,10 @@ def make_world(app: Flask, accounts) -> World:
         "user_id": str(accounts["provider_b"].id),  # nobody the sweep signs in as
         "admin": str(accounts["admin"].id),
         "filename": "vendor/leaflet/leaflet.js",
+        "hold_id": _json(
+            provider.post(f"/api/v1/slots/{slots[2]['id']}/hold", headers=headers["provider"])
+        )["hold_id"],
+        "state": "MA",
     }
     return World(app, clients, tokens, ids)
 

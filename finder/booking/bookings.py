@@ -26,7 +26,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from finder.booking.calendar import as_closure, closures_of, load_availability
+from finder.booking import holds, places
 from finder.domain.accounts import Actor, Role
 from finder.domain.bookings import (
     BOOKED,
@@ -44,11 +44,9 @@ from finder.domain.bookings import (
     check_offered,
     check_reason,
 )
-from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.products import ProductCatalog
 from finder.domain.ranking import CenterIndex
-from finder.domain.slots import check_bookable
 from finder.storage.models import BookingRow, IdempotencyKeyRow, SlotRow
 from finder.storage.tenancy import visible_to
 
@@ -115,8 +113,13 @@ def book(
     now: datetime,
     idempotency_key: str | None = None,
     fingerprint: str = "",
+    hold_id: str | None = None,
 ) -> Booked:
-    """Book the request's slot for the provider, or raise why not (nothing is changed then)."""
+    """Book the request's slot for the provider, or raise why not (nothing is changed then).
+
+    The provider's live hold on the slot (the one named, or any) becomes the booking: its place
+    is theirs. A hold of another provider or slot is refused; one that ran out is no help, and
+    the booking takes a free place if there is one."""
     key_row = None
     if idempotency_key is not None:
         earlier = _claim_key(session, provider_id, idempotency_key, fingerprint, now)
@@ -129,8 +132,12 @@ def book(
     center = centers.get(slot.center_id)
     today = now.astimezone(ZoneInfo(center.timezone)).date()
     check_offered(request, center, products, today=today)
-    _check_slot_bookable(session, center, slot, now)
-    _take(session, slot.id)
+    holds.check_slot_bookable(session, center, slot, now)
+    places.lock_slots(session, slot.id)
+    hold = holds.provider_hold(session, provider_id, slot.id, now, hold_id=hold_id)
+    _take(session, slot.id, now, hold_id=hold.id if hold is not None else None)
+    if hold is not None:
+        session.delete(hold)
     booking = BookingRow(
         uid=f"{uuid.uuid4()}@{UID_DOMAIN}",
         slot_id=slot.id,
@@ -194,30 +201,9 @@ def _claim_key(
     return booking
 
 
-def _check_slot_bookable(session: Session, center: Center, slot: SlotRow, now: datetime) -> None:
-    availability = load_availability(session, center)
-    if availability is None:
-        raise SlotUnavailable()
-    closures = [as_closure(row) for row in closures_of(session, center.id)]
-    check_bookable(slot.start_at, now=now, availability=availability, closures=closures)
-    if slot.retired or slot.blocked:
-        raise SlotUnavailable()
-
-
-def _take(session: Session, slot_id: int) -> None:
-    """Count one more booking on the slot if it has room: the database decides."""
-    taken = session.execute(  # type: ignore[attr-defined]
-        update(SlotRow)
-        .where(
-            SlotRow.id == slot_id,
-            SlotRow.booked < SlotRow.capacity,
-            SlotRow.blocked.is_(False),
-            SlotRow.retired.is_(False),
-        )
-        .values(booked=SlotRow.booked + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
+def _take(session: Session, slot_id: int, now: datetime, *, hold_id: str | None = None) -> None:
+    """Count one more booking on the locked slot if it has room: the database decides."""
+    if not places.take(session, slot_id, now, hold_id=hold_id):
         slot = session.get(SlotRow, slot_id, populate_existing=True)
         if slot is not None and (slot.blocked or slot.retired):
             raise SlotUnavailable()
@@ -231,20 +217,6 @@ def _release(session: Session, slot_id: int) -> None:
         .values(booked=SlotRow.booked - 1)
         .execution_options(synchronize_session=False)
     )
-
-
-def _lock_slots(session: Session, *slot_ids: int) -> None:
-    """Lock the slots in id order (PostgreSQL), so crossing moves wait instead of deadlocking.
-
-    FOR NO KEY UPDATE, the lock an UPDATE of the slot takes anyway: it leaves the key-share
-    locks of bookings pointing at the slot alone.
-    """
-    session.execute(
-        select(SlotRow.id)
-        .where(SlotRow.id.in_(sorted(slot_ids)))
-        .order_by(SlotRow.id)
-        .with_for_update(key_share=True)
-    ).all()
 
 
 def _move_status(
@@ -310,11 +282,11 @@ def reschedule(
     if target.id == booking.slot_id:
         raise BookingNotChangeable("The booking is already in this slot.")
     center = centers.get(booking.center_id)
-    _check_slot_bookable(session, center, target, now)
+    holds.check_slot_bookable(session, center, target, now)
     old_slot_id = booking.slot_id
     # Both slots first, in id order, then the booking: the booking's new foreign key takes a
     # key-share lock on the target slot, so taking the slot lock after it could deadlock.
-    _lock_slots(session, old_slot_id, target.id)
+    places.lock_slots(session, old_slot_id, target.id)
     changed = session.execute(
         update(BookingRow)
         .where(
@@ -327,7 +299,7 @@ def reschedule(
     ).rowcount  # type: ignore[attr-defined]
     if changed != 1:
         raise BookingNotChangeable("This booking was changed meanwhile. Reload it and try again.")
-    _take(session, target.id)
+    _take(session, target.id, now)
     _release(session, old_slot_id)
     session.flush()
     session.refresh(booking)

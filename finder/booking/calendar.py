@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from finder.booking.places import open_for_booking
 from finder.domain.availability import (
     Availability,
     Closure,
@@ -268,7 +269,7 @@ def free_slots(
     end = min(end, _local_midnight(horizon_last + timedelta(days=1), zone))
     return list(
         session.scalars(
-            _free()
+            _free(now)
             .where(SlotRow.center_id == center.id, SlotRow.start_at >= earliest)
             .where(SlotRow.start_at < end)
             .order_by(SlotRow.start_at)
@@ -295,7 +296,7 @@ def next_free(session: Session, centers: Sequence[Center], *, now: datetime) -> 
         for center_id, notice, horizon in rows
     ]
     found = session.execute(
-        _free()
+        _free(now)
         .with_only_columns(SlotRow.center_id, func.min(SlotRow.start_at))
         .where(or_(*conditions))
         .group_by(SlotRow.center_id)
@@ -303,12 +304,9 @@ def next_free(session: Session, centers: Sequence[Center], *, now: datetime) -> 
     return {center_id: _utc(start) for center_id, start in found if start is not None}
 
 
-def _free() -> Select[SlotRow]:
-    return select(SlotRow).where(
-        SlotRow.blocked.is_(False),
-        SlotRow.retired.is_(False),
-        SlotRow.booked < SlotRow.capacity,
-    )
+def _free(now: datetime) -> Select[SlotRow]:
+    """Slots with a place neither booked nor held (see places.py)."""
+    return select(SlotRow).where(*open_for_booking(now))
 
 
 def week_slots(session: Session, center: Center, monday: date) -> list[SlotRow]:

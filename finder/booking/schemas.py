@@ -18,7 +18,14 @@ from finder.web.schema_parts import (
     ref,
 )
 
+HOLD_ID = {"type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[0-9a-f]+$"}
+
 BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Hold": {
+        "type": "object",
+        "required": ["hold_id", "slot_id", "expires_at"],
+        "properties": {"hold_id": HOLD_ID, "slot_id": ID, "expires_at": INSTANT},
+    },
     "Availability": {
         "type": "object",
         "required": ["weekly", *LIMITS],
@@ -129,6 +136,7 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
         "additionalProperties": False,
         "properties": {
             "slot_id": ID,
+            "hold_id": HOLD_ID,
             "patient": {
                 "type": "object",
                 "required": ["name", "birth_date"],

@@ -21,14 +21,14 @@ def local_iso(instant: datetime, timezone: str) -> str:
     return instant.astimezone(ZoneInfo(timezone)).isoformat()
 
 
-def slot_json(slot: SlotRow, center: Center) -> dict[str, Any]:
-    """A free slot, for anyone: no patient information."""
+def slot_json(slot: SlotRow, center: Center, held: int = 0) -> dict[str, Any]:
+    """A free slot, for anyone: no patient information (`held`: its live holds)."""
     return {
         "id": slot.id,
         "start": local_iso(slot.start_at, center.timezone),
         "end": local_iso(slot.end_at, center.timezone),
         "capacity": slot.capacity,
-        "remaining": max(0, slot.capacity - slot.booked),
+        "remaining": max(0, slot.capacity - slot.booked - held),
     }
 
 

@@ -265,6 +265,20 @@ class SlotRow(Base):
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class HoldRow(Base):
+    """A place in a slot kept for one provider while they fill in the booking form; it counts
+    against the slot's capacity until it expires, is released, or becomes a booking."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, unguessable
+    # A slot the center no longer offers goes with its holds (see calendar.refresh_slots).
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class BookingRow(Base):
     """A consultation booked by a referring provider for a patient: health information."""
 

@@ -5,7 +5,7 @@ calendar's first, in the order the document lists them."""
 from finder.booking.api import calendar
 
 # isort: split
-from finder.booking.api import bookings
+from finder.booking.api import bookings, holds
 from finder.booking.api.answers import operations
 
-__all__ = ["bookings", "calendar", "operations"]
+__all__ = ["bookings", "calendar", "holds", "operations"]

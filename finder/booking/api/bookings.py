@@ -56,7 +56,9 @@ def create_booking() -> tuple[Response, int]:
     body = json_body(SCHEMAS)
     key = check_idempotency_key(request.headers.get("Idempotency-Key"))
     catalog = current_catalog()
-    booking_request = parse_booking_request(body, today=now().date(), products=catalog.products)
+    hold_id = body.get("hold_id")
+    fields = {name: value for name, value in body.items() if name != "hold_id"}
+    booking_request = parse_booking_request(fields, today=now().date(), products=catalog.products)
     booked = run(
         use_cases.book_consultation,
         actor(),
@@ -64,7 +66,8 @@ def create_booking() -> tuple[Response, int]:
         centers=catalog.centers,
         products=catalog.products,
         idempotency_key=key,
-        fingerprint=request_fingerprint(body),
+        fingerprint=request_fingerprint(fields),
+        hold_id=hold_id,
     )
     response = jsonify(booking_answer(booked.booking))
     if booked.replayed:

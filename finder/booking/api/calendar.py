@@ -17,6 +17,7 @@ from finder.booking.api.answers import (
     path_id,
 )
 from finder.booking.calendar import NoCalendar
+from finder.booking.places import live_holds
 from finder.booking.views import slot_json, staff_slot_json
 from finder.domain.availability import availability_json, parse_availability, parse_closure
 from finder.domain.bookings import STATUSES
@@ -48,13 +49,15 @@ def slots(center_id: str) -> Response:
     first, last = date_range(values, center, default_days=13)
     session = db.session()
     published = calendar.load_availability(session, center) is not None
-    free = calendar.free_slots(session, center, first_day=first, last_day=last, now=now())
+    moment = now()
+    free = calendar.free_slots(session, center, first_day=first, last_day=last, now=moment)
+    held = live_holds(session, moment, [slot.id for slot in free])
     return jsonify(
         {
             "center_id": center.id,
             "timezone": center.timezone,
             "published": published,
-            "slots": [slot_json(slot, center) for slot in free],
+            "slots": [slot_json(slot, center, held.get(slot.id, 0)) for slot in free],
         }
     )
 

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -21,7 +30,7 @@ from finder.booking.forms import (
     refusal_status,
     slot_refusal,
 )
-from finder.booking.use_cases import book_consultation
+from finder.booking.use_cases import book_consultation, hold_slot
 from finder.domain.bookings import (
     IdempotencyKeyReused,
     InvalidBooking,
@@ -34,11 +43,13 @@ from finder.domain.errors import DomainError
 from finder.domain.products import NotOnLabel
 from finder.extensions import current_catalog
 from finder.storage import db
-from finder.storage.models import SlotRow
+from finder.storage.models import HoldRow, SlotRow
+from finder.unit_of_work import UnitOfWork
 from finder.web import limits
 from finder.web.access import PROVIDER, allow, center_or_404, signed_in_actor
-from finder.web.auth import now
+from finder.web.auth import now, origin, signed_in_user
 from finder.web.commands import run
+from finder.web.ids import record_id
 from finder.web.limits import limiter
 from finder.web.local_times import (
     abbreviation,
@@ -105,6 +116,8 @@ def _book_page(
     errors: Mapping[str, str],
     message: str | None = None,
     status: int = 200,
+    held_until: str | None = None,
+    held: SlotRow | None = None,
 ) -> tuple[str, int]:
     session = db.session()
     moment = now()
@@ -117,6 +130,8 @@ def _book_page(
         slots = calendar.free_slots(
             session, center, first_day=monday, last_day=monday + timedelta(days=6), now=moment
         )
+        if held is not None and held.id not in {slot.id for slot in slots}:
+            slots = sorted([*slots, held], key=lambda slot: slot.start_at)  # full: held by them
         last_day = moment.astimezone(ZoneInfo(center.timezone)).date() + timedelta(
             days=availability.horizon_days
         )
@@ -144,6 +159,7 @@ def _book_page(
         values=values,
         errors=errors,
         message=message,
+        held_until=held_until,
         idempotency_key=new_idempotency_key(),
         today=moment.astimezone(ZoneInfo(zone or center.timezone)).date(),
     )
@@ -157,12 +173,40 @@ def _noon(day: date, center: Center) -> datetime:
 @booking.get("/book/<center_id>")
 @allow(PROVIDER)
 def book_form(center_id: str) -> tuple[str, int]:
-    """The center's free slots of one week, and the patient form."""
+    """The center's free slots of one week, and the patient form. Opened for one slot (a
+    published slot's deep link, `?slot=`), it holds a place of that slot for the provider."""
     center = center_or_404(center_id)
     this_week = _monday(now().astimezone(ZoneInfo(center.timezone)).date())
-    return _book_page(
-        center, _asked_week(request.args.get("week"), this_week), values={}, errors={}
-    )
+    week = _asked_week(request.args.get("week"), this_week)
+    if "slot" not in request.args:
+        return _book_page(center, week, values={}, errors={})
+    slot_id = record_id(request.args.get("slot"))
+    slot = db.session().get(SlotRow, slot_id) if slot_id is not None else None
+    if slot is None or slot.center_id != center.id:
+        message = gettext("This time is no longer offered. Pick one of the times below.")
+        return _book_page(center, week, values={}, errors={}, message=message, status=404)
+    week = max(_monday(slot.start_at.astimezone(ZoneInfo(center.timezone)).date()), this_week)
+    values = {"slot_id": str(slot.id)}
+    try:
+        hold = _hold(slot.id)
+    except DomainError as error:
+        message = slot_refusal(error)
+        return _book_page(center, week, values={}, errors={}, message=message, status=409)
+    until = clock_text(hold.expires_at, center.timezone)
+    return _book_page(center, week, values=values, errors={}, held_until=until, held=slot)
+
+
+def _hold(slot_id: int) -> HoldRow:
+    """Hold the slot in a short transaction of its own: opening a page is a read request."""
+    with db.bookkeeping() as session:
+        uow = UnitOfWork(session=session, now=now(), actor=signed_in_user(), origin=origin())
+        return hold_slot(
+            uow,
+            signed_in_actor(),
+            slot_id,
+            centers=current_catalog().centers,
+            seconds=current_app.config["HOLD_SECONDS"],
+        )
 
 
 @booking.post("/book/<center_id>")

@@ -19,6 +19,7 @@ from finder.booking.use_cases.calendar import (
     change_hours,
     remove_closure,
 )
+from finder.booking.use_cases.holds import hold_slot, release_hold
 
 __all__ = [
     "ClosureAdded",
@@ -29,9 +30,11 @@ __all__ = [
     "cancel_booking",
     "change_hours",
     "download_invite",
+    "hold_slot",
     "list_bookings",
     "list_center_bookings",
     "record_booking_outcome",
+    "release_hold",
     "remove_closure",
     "reschedule_booking",
     "view_booking",

@@ -86,8 +86,10 @@ def book_consultation(
     center_id: str | None = None,
     idempotency_key: str | None = None,
     fingerprint: str = "",
+    hold_id: str | None = None,
 ) -> Booked:
-    """Book the request's slot for the provider; a replayed request returns the first booking."""
+    """Book the request's slot for the provider; a replayed request returns the first booking.
+    The provider's hold on the slot, if any, becomes the booking."""
     if center_id is not None:
         slot = uow.session.get(SlotRow, request.slot_id)
         if slot is not None and slot.center_id != center_id:
@@ -101,6 +103,7 @@ def book_consultation(
         now=uow.now,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
+        hold_id=hold_id,
     )
     if not booked.replayed:
         booking = booked.booking

@@ -15,7 +15,7 @@ from finder.domain.accounts import Actor
 from finder.domain.availability import Availability, Closure
 from finder.domain.bookings import check_reason
 from finder.domain.centers import Center
-from finder.storage.models import ClosureRow, SlotRow
+from finder.storage.models import CalendarRow, ClosureRow, SlotRow
 from finder.unit_of_work import UnitOfWork
 
 
@@ -88,6 +88,9 @@ def block_slot(
     _authorize(actor, center)
     said = check_reason(reason)
     slot = calendar.set_blocked(uow.session, center.id, slot_id, blocked=blocked, reason=said)
+    kept = uow.session.get(CalendarRow, center.id)
+    if kept is not None:
+        kept.updated_at = uow.now  # the calendar changed (the published slots say so)
     _audit(uow, "slot_blocked" if blocked else "slot_unblocked", "slot", slot.id, center)
     uow.commit()
     return slot
