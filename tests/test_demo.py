@@ -30,9 +30,13 @@ def test_the_demo_prints_accounts_that_can_sign_in_and_where(app):
     printed = passwords(output)
     assert set(printed) == {PROVIDER_EMAIL, STAFF_EMAIL}
     assert SIGN_IN_URL in output and "Next steps" in output
+    landing = {
+        PROVIDER_EMAIL: "/referrals",
+        STAFF_EMAIL: "/staff/centers/dana-farber-boston/calendar",  # the first by name
+    }
     for email, password in printed.items():
         response = sign_in(app.test_client(), email, password)
-        assert response.status_code == 302 and response.headers["Location"] == "/account"
+        assert response.status_code == 302 and response.headers["Location"] == landing[email]
 
 
 def test_the_demo_gives_the_staff_three_centers_with_free_slots_at_once(app):

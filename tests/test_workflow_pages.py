@@ -1,0 +1,148 @@
+"""A clinic's day without friction, server side: landing where the work is after sign-in,
+centers by name, and the booking and referral forms that keep what was typed."""
+
+import pytest
+from flask import Flask
+
+from tests.accounts import CENTER_X, CENTER_Y, add_account, signed_in_client
+from tests.test_booking_pages import publish
+
+
+@pytest.fixture
+def hours(app: Flask, accounts) -> None:
+    publish(app, CENTER_X)
+    publish(app, CENTER_Y)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_staff_of_several_centers_see_names_and_switch_between_them(app: Flask, accounts):
+    both = add_account(app, "staff_both", role="staff", centers=[CENTER_Y, CENTER_X])
+    client = signed_in_client(app, both)
+    account = text(client.get("/account"))
+    assert "Dana-Farber" in account and "MD Anderson" in account
+    assert f">{CENTER_X}<" not in account and f">{CENTER_Y}<" not in account
+    week = text(client.get(f"/staff/centers/{CENTER_X}/calendar"))
+    assert 'aria-label="Your other centers"' in week
+    assert f'href="/staff/centers/{CENTER_Y}/calendar">' in week
+    assert "MD Anderson" in week.split('aria-label="Your other centers"')[1]
+
+
+def test_staff_of_one_center_are_offered_no_switch(app: Flask, accounts):
+    client = signed_in_client(app, accounts["staff_x"])
+    assert "Your other centers" not in text(client.get(f"/staff/centers/{CENTER_X}/calendar"))
+
+
+# One patient, one referral ----------------------------------------------------------------------
+
+
+def test_names_match_as_people_write_them():
+    from finder.domain.person_names import name_key, near_name, same_name
+
+    assert name_key("  Ana  María   LÓPEZ-Díaz ") == "ana maria lopez diaz"
+    assert same_name("O'Brien, Seán", "obrien sean") is False  # the apostrophe is a space
+    assert same_name("O'Brien Seán", "o brien sean")
+    assert same_name("Zoë Ågren", "ZOE AGREN")
+    assert near_name("Ana López", "Ana María López")
+    assert near_name("López Ana", "Ana López")
+    assert not near_name("Ana López", "ana  lopez")  # the same, not near
+    assert not near_name("Ana López", "Eva López")
+
+
+def _referral_count(app: Flask) -> int:
+    from sqlalchemy import func, select
+
+    from finder.storage import db
+    from finder.storage.models import ReferralRow
+
+    with app.app_context():
+        return db.session().scalar(select(func.count()).select_from(ReferralRow)) or 0
+
+
+def test_a_name_typed_differently_finds_the_open_referral(app: Flask, accounts):
+    from tests.test_referral_pages import form, post, refer_by_form
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    refer_by_form(provider, patient_name="Octavia Pérez-Lund")
+    again = post(provider, "/referrals/new", form(patient_name="  octavia  perez lund"))
+    assert again.status_code == 409
+    assert "already has an open referral" in text(again)
+    assert _referral_count(app) == 1
+
+
+def test_a_near_name_is_asked_about_and_a_second_referral_needs_a_yes(app: Flask, accounts):
+    from tests.test_referral_pages import form, post, refer_by_form
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    first = refer_by_form(provider, patient_name="Octavia Lund")
+    asked = post(provider, "/referrals/new", form(patient_name="Octavia Maren Lund"))
+    assert asked.status_code == 409
+    page = text(asked)
+    assert f'href="/referrals/{first}"' in page and 'name="another_patient"' in page
+    assert 'value="Octavia Maren Lund"' in page  # what was typed is kept
+    assert _referral_count(app) == 1
+    made = post(
+        provider, "/referrals/new", form(patient_name="Octavia Maren Lund", another_patient="1")
+    )
+    assert made.status_code == 303
+    assert _referral_count(app) == 2
+
+
+def test_booking_from_a_referral_fills_in_its_patient_for_its_provider_only(
+    app: Flask, accounts, hours
+):
+    from tests.test_referral_pages import refer_by_form
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    referral_id = refer_by_form(provider, patient_name="Octavia Lund")
+    timeline = text(provider.get(f"/referrals/{referral_id}"))
+    assert f'href="/book/{CENTER_X}?referral={referral_id}"' in timeline
+    page = text(provider.get(f"/book/{CENTER_X}?referral={referral_id}"))
+    assert 'value="Octavia Lund"' in page and 'value="1961-04-12"' in page
+    assert 'value="octavia@example.org"' in page
+    other = signed_in_client(app, accounts["provider_b"])
+    assert "Octavia" not in text(other.get(f"/book/{CENTER_X}?referral={referral_id}"))
+    assert "Octavia" not in text(provider.get(f"/book/{CENTER_Y}?referral={referral_id}"))
+    assert provider.get(f"/book/{CENTER_X}?referral=x").status_code == 200
+
+
+def test_changing_the_zone_or_the_week_keeps_what_was_typed(app: Flask, accounts, hours):
+    from tests.test_booking_pages import form as booking_form
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    data = booking_form(provider, "", show_times="1", tz="America/Los_Angeles")
+    response = provider.post(f"/book/{CENTER_X}", data=data)
+    assert response.status_code == 200
+    page = text(response)
+    assert 'value="Zebulon Quartermain"' in page and "Two prior lines of therapy." in page
+    assert 'value="America/Los_Angeles" selected' in page
+    assert "your time" in page
+    later = booking_form(provider, "", go_week="2999-01-01")
+    assert 'value="Zebulon Quartermain"' in text(provider.post(f"/book/{CENTER_X}", data=later))
+
+
+def test_a_second_consultation_the_same_day_is_asked_about_first(app: Flask, accounts, hours):
+    from zoneinfo import ZoneInfo
+
+    from tests.test_booking_pages import book, count, form, slots
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    boston = ZoneInfo("America/New_York")
+    by_day: dict = {}
+    for slot in slots(app):
+        by_day.setdefault(slot.start_at.astimezone(boston).date(), []).append(slot)
+    first, second = next(day for day in by_day.values() if len(day) >= 2)[:2]
+    book(provider, first.id, same_day_ok="")
+    asked = provider.post(
+        f"/book/{CENTER_X}",
+        data=form(provider, second.id, patient_name="zebulon  QUARTERMAIN", same_day_ok=""),
+    )
+    assert asked.status_code == 409
+    assert 'name="same_day_ok"' in text(asked)
+    assert 'value="zebulon  QUARTERMAIN"' in text(asked)
+    assert count(app) == 1
+    booked = provider.post(f"/book/{CENTER_X}", data=form(provider, second.id, same_day_ok="1"))
+    assert booked.status_code == 303
+    assert count(app) == 2
