@@ -294,7 +294,8 @@ def test_the_provider_is_told_when_the_center_moves_their_patient_to_a_new_stage
     )
     text = message.get_body(("plain",)).get_content()
     assert "A. D." in text and "Alex" not in text
-    assert "Seen with her daughter." in text
+    assert "Seen with her daughter." not in text  # the note stays on the page
+    assert "read it on the referral page" in text
     assert f"/referrals/{booking.referral_id}" in text
 
 

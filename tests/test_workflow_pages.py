@@ -146,3 +146,45 @@ def test_a_second_consultation_the_same_day_is_asked_about_first(app: Flask, acc
     booked = provider.post(f"/book/{CENTER_X}", data=form(provider, second.id, same_day_ok="1"))
     assert booked.status_code == 303
     assert count(app) == 2
+
+
+# Nothing surprising -----------------------------------------------------------------------------
+
+
+def test_cancelling_asks_first_and_says_who_reads_the_reason(app: Flask, accounts, hours):
+    from tests.test_booking_pages import book, slots
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    booking_id = book(provider, slots(app)[0].id)
+    page = text(provider.get(f"/bookings/{booking_id}"))
+    confirm = page.split('<details class="confirm-cancel">')[1].split("</details>")[0]
+    assert "<summary>Cancel the consultation…</summary>" in confirm
+    assert "never sent to the patient" in confirm and "Yes, cancel the consultation" in confirm
+    staff = signed_in_client(app, accounts["staff_x"])
+    staff_page = text(staff.get(f"/staff/centers/{CENTER_X}/bookings/{booking_id}"))
+    assert '<details class="confirm-cancel">' in staff_page
+    assert "the patient is never sent it" in staff_page
+    new_referral = text(provider.get("/referrals/new"))
+    assert "never sent to the patient" in new_referral
+
+
+def test_a_booking_whose_hours_were_removed_needs_a_new_time_and_cancelled_ones_are_not_upcoming(
+    app: Flask, accounts, hours
+):
+    from finder.storage import db
+    from finder.storage.models import BookingRow
+    from tests.accounts import csrf_token
+    from tests.test_booking_pages import book, slots
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    free = slots(app)
+    displaced, cancelled = book(provider, free[2].id), book(provider, free[4].id)
+    provider.post(f"/bookings/{cancelled}/cancel", data={"csrf_token": csrf_token(provider)})
+    with app.app_context(), db.transaction() as session:
+        session.get(BookingRow, displaced).slot.retired = True
+    listing = text(provider.get("/bookings"))
+    upcoming = listing.split('id="upcoming-heading"')[1].split('id="past-heading"')[0]
+    assert f"/bookings/{displaced}" in upcoming and "Needs a new time" in upcoming
+    assert f"/bookings/{cancelled}" not in upcoming
+    page = text(provider.get(f"/bookings/{displaced}"))
+    assert "Needs a new time" in page and "no longer offers this time" in page

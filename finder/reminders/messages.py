@@ -220,8 +220,9 @@ def _words(
         }[kind],
         "greeting": greeting or gettext("Hello,"),
         "lead": _lead(kind, center.name, booking.id, patient),
+        # Free text reaches the provider only: a patient is never sent what staff typed.
         "reason": gettext("Reason given: %(reason)s", reason=booking.status_reason)
-        if cancelled and booking.status_reason
+        if cancelled and booking.status_reason and provider is not None
         else None,
         "when_label": gettext("When"),
         "where_label": gettext("Where"),

@@ -2,7 +2,7 @@
 cancelling or moving it. Another provider's booking is answered as no booking at all."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -95,11 +95,12 @@ def status_names() -> dict[str, str]:
 @bookings.get("")
 @allow(PROVIDER)
 def index() -> str:
-    """The provider's own bookings: upcoming ones first, soonest first, then past ones."""
+    """The provider's own bookings: upcoming ones first, soonest first (those needing a new
+    time marked), then past and cancelled ones, latest first."""
     found = run(list_bookings, signed_in_actor(), own=True, limit=MAX_LISTED)
     moment = now()
-    upcoming = [b for b in found if b.slot.end_at > moment]
-    past = [b for b in reversed(found) if b.slot.end_at <= moment]
+    upcoming = [b for b in found if b.slot.end_at > moment and b.status == BOOKED]
+    past = [b for b in reversed(found) if b.slot.end_at <= moment or b.status != BOOKED]
     centers = {c: center for c in {b.center_id for b in found} if (center := _listed(c))}
     return render_template(
         "booking/list.html",
@@ -110,7 +111,15 @@ def index() -> str:
         time_text=time_text,
         same_clock=same_clock,
         statuses=status_names(),
+        needs_new_time=lambda booking: needs_new_time(booking, moment),
     )
+
+
+def needs_new_time(booking: BookingRow, moment: datetime) -> bool:
+    """A live future booking whose slot the center no longer offers (hours removed, a closure,
+    a block): the center is to move it, or the provider may pick a new time."""
+    slot = booking.slot
+    return booking.status == BOOKED and slot.start_at > moment and (slot.retired or slot.blocked)
 
 
 def _listed(center_id: str) -> Center | None:
@@ -156,6 +165,7 @@ def _booking_page(
         zone=zone,
         zones=zone_choices(center.timezone, zone or center.timezone),
         status_name=status_names()[booking.status],
+        needs_new_time=needs_new_time(booking, moment),
         indication=catalog.products.indications.get(booking.indication, booking.indication),
         product=catalog.products.names.get(booking.product or "", booking.product),
         changeable=changeable,
