@@ -248,6 +248,10 @@ def test_the_message_id_follows_the_reminder_only(ctx):
     assert message_id(42, "no-reply@finder.example") == "<reminder-42@finder.example>"
     assert message_id(42, "CAR T center finder") == "<reminder-42@localhost>"
     assert message_id(42, "") == "<reminder-42@localhost>"
+    # On the site's own domain when PUBLIC_URL names one (never an IP address)
+    site = "https://finder.clinic.example/app"
+    assert message_id(42, "no-reply@localhost", site) == "<reminder-42@finder.clinic.example>"
+    assert message_id(42, SENDER, "http://127.0.0.1:5000") == "<reminder-42@finder.example>"
 
 
 @pytest.mark.parametrize("kind", KINDS)

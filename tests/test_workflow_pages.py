@@ -188,3 +188,42 @@ def test_a_booking_whose_hours_were_removed_needs_a_new_time_and_cancelled_ones_
     assert f"/bookings/{cancelled}" not in upcoming
     page = text(provider.get(f"/bookings/{displaced}"))
     assert "Needs a new time" in page and "no longer offers this time" in page
+
+
+# The scheduler's log ----------------------------------------------------------------------------
+
+
+def test_the_scheduler_logs_what_it_did_not_that_it_woke(app: Flask, caplog):
+    import logging
+    import threading
+    from datetime import timedelta
+
+    from finder.reminders.scheduler import build
+
+    app.config["SCHEDULER_POLL_SECONDS"] = 0.1
+    process = build(app)
+    process.poll = timedelta(seconds=0.1)
+    caplog.set_level(logging.DEBUG, logger="apscheduler")
+    caplog.set_level(logging.INFO, logger="finder")
+    runner = threading.Thread(target=process.run)
+    runner.start()
+    threading.Event().wait(1.0)  # about ten polls
+    process.stop.set()
+    runner.join(10)
+    assert not runner.is_alive()
+    noisy = [r for r in caplog.records if r.name.startswith("apscheduler") and r.levelno < 30]
+    assert noisy == []
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("finder")]
+    assert lines[0].startswith("Scheduler started") and lines[-1] == "Scheduler stopped."
+    assert len(lines) <= 3  # started, perhaps slots added, stopped: nothing per poll
+
+
+def test_link_mails_carry_a_message_id_on_the_sites_domain(app: Flask):
+    from datetime import timedelta
+
+    from finder.accounts.link_mail import _link_mail
+
+    app.config["PUBLIC_URL"] = "https://finder.clinic.example"
+    with app.test_request_context():
+        mail = _link_mail("ada@example.org", "https://x", "reset", timedelta(hours=1))
+    assert mail.message_id and mail.message_id.endswith("@finder.clinic.example>")

@@ -8,7 +8,6 @@ date. Nothing here is logged. Bookings keep no language, so messages are written
 Rendered with `render_template` under an application context; no request is needed.
 """
 
-import re
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
@@ -30,7 +29,7 @@ from finder.domain.reminders import (
     RESCHEDULED,
 )
 from finder.domain.zones import offset_text, same_clock, valid_zone
-from finder.mail.message import Attachment, Mail
+from finder.mail.message import Attachment, Mail, message_domain
 from finder.public_url import public_link
 from finder.storage.models import BookingRow, ReminderRow, UserRow
 
@@ -39,15 +38,12 @@ DAY = "EEEE, d MMMM y"  # Monday, 15 March 2027
 SHORT_DAY = "EEE d MMM"  # Mon 15 Mar
 CLOCK = "h:mm a"  # 9:00 AM
 FALLBACK_ORGANIZER = "no-reply@localhost"
-_DOMAIN = re.compile(r"[^<>@\s]+")
 
 
-def message_id(reminder_id: int, sender: str) -> str:
-    """The same Message-ID each time this reminder goes out, so clients fold repeated copies."""
-    _, at, domain = parseaddr(sender)[1].rpartition("@")
-    if not at or not _DOMAIN.fullmatch(domain):
-        domain = "localhost"
-    return f"<reminder-{reminder_id}@{domain}>"
+def message_id(reminder_id: int, sender: str, public_url: str = "") -> str:
+    """The same Message-ID each time this reminder goes out, so clients fold repeated copies;
+    on the site's own domain (PUBLIC_URL's host), else the sender's, else localhost."""
+    return f"<reminder-{reminder_id}@{message_domain(sender, public_url)}>"
 
 
 def recipient_address(reminder: ReminderRow, booking: BookingRow, provider: UserRow) -> str:
@@ -116,7 +112,7 @@ def compose(
         text=text,
         html=html,
         attachments=(calendar,),
-        message_id=message_id(reminder.id, sender),
+        message_id=message_id(reminder.id, sender, public_url),
     )
 
 

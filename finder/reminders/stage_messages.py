@@ -94,5 +94,5 @@ def compose_stage_change(
         subject=context["subject"],
         text=text,
         html=html,
-        message_id=message_id(reminder.id, sender),
+        message_id=message_id(reminder.id, sender, public_url),
     )
