@@ -525,13 +525,17 @@ def test_the_invite_parses_with_the_slot_start_and_no_patient(app, hours, provid
     found = book(provider, slot.id)
     response = provider.get(f"/bookings/{found}/invite.ics")
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8; method=REQUEST"
+    # A downloaded copy is PUBLISHed, with the provider as its attendee
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8; method=PUBLISH"
     assert (
         response.headers["Content-Disposition"] == f"attachment; filename=consultation-{found}.ics"
     )
     body = response.get_data()
     assert PATIENT.encode() not in body and b"1960" not in body
-    (event,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    calendar_ = icalendar.Calendar.from_ical(body)
+    assert calendar_["METHOD"] == "PUBLISH"
+    (event,) = calendar_.walk("VEVENT")
+    assert str(event["ATTENDEE"]) == "mailto:provider.a@example.org"
     start = event.decoded("dtstart")
     assert start == slot.start_at
     assert str(start.tzinfo) in ("America/New_York", "UTC")

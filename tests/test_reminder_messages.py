@@ -422,3 +422,13 @@ def test_every_row_the_booking_service_writes_can_be_composed(ctx):
         assert mail.to in ("robin.lee@example.org", "jane@example.org")
         assert "METHOD:CANCEL" in ics_text(mail)  # the booking as it is now
         assert "Jane" not in mail.text + mail.html
+
+
+def test_a_mailed_invite_is_a_request_naming_its_recipient_as_attendee(ctx):
+    booking = make_booking()
+    for recipient in (PROVIDER, PATIENT):
+        mail = mail_for(make_reminder(booking, recipient=recipient), booking, ctx)
+        event = Calendar.from_ical(mail.attachments[0].data)
+        assert event["METHOD"] == "REQUEST"
+        (vevent,) = event.walk("VEVENT")
+        assert str(vevent["ATTENDEE"]) == f"mailto:{mail.to}"

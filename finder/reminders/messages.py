@@ -8,6 +8,7 @@ date. Nothing here is logged. Bookings keep no language, so messages are written
 Rendered with `render_template` under an application context; no request is needed.
 """
 
+from dataclasses import replace
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
@@ -83,8 +84,11 @@ def compose(
     zone = recipient_zone(reminder, booking, center)
     start = booking.slot.start_at
     address = parseaddr(sender)[1]
-    invite = invite_for(
-        booking, center, organizer=address if "@" in address else FALLBACK_ORGANIZER, now=now
+    invite = replace(
+        invite_for(
+            booking, center, organizer=address if "@" in address else FALLBACK_ORGANIZER, now=now
+        ),
+        attendee=recipient_address(reminder, booking, provider),  # a REQUEST names whom to
     )
     with force_locale(LOCALE):
         when = gettext(

@@ -2,6 +2,7 @@
 cancelling or moving it. Another provider's booking is answered as no booking at all."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, TypeVar
@@ -46,7 +47,7 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.extensions import current_catalog
 from finder.reminders.pages import messages_of
 from finder.storage import db
-from finder.storage.models import BookingRow
+from finder.storage.models import BookingRow, UserRow
 from finder.web.access import PROVIDER, allow, center_or_404, signed_in_actor
 from finder.web.auth import now
 from finder.web.commands import run
@@ -122,6 +123,11 @@ def needs_new_time(booking: BookingRow, moment: datetime) -> bool:
     return booking.status == BOOKED and slot.start_at > moment and (slot.retired or slot.blocked)
 
 
+def _provider_email(booking: BookingRow) -> str:
+    provider = db.session().get(UserRow, booking.provider_id)
+    return provider.email if provider is not None else ""
+
+
 def _listed(center_id: str) -> Center | None:
     """The center if it is still listed; a booking outlives its center's listing."""
     try:
@@ -189,7 +195,11 @@ def invite(booking_id: int) -> Response:
     """The calendar invite: the center and the time, never the patient."""
     found = _found(download_invite, booking_id)
     organizer = parseaddr(current_app.config["MAIL_FROM"])[1] or "no-reply@localhost"
-    made = invite_for(found, _center_of(found), organizer=organizer, now=now())
+    made = replace(
+        invite_for(found, _center_of(found), organizer=organizer, now=now()),
+        published=True,
+        attendee=_provider_email(found),
+    )
     return Response(
         invite_ics(made),
         content_type=invite_content_type(made),
