@@ -227,3 +227,62 @@ def test_link_mails_carry_a_message_id_on_the_sites_domain(app: Flask):
     with app.test_request_context():
         mail = _link_mail("ada@example.org", "https://x", "reset", timedelta(hours=1))
     assert mail.message_id and mail.message_id.endswith("@finder.clinic.example>")
+
+
+# Calendars a coordinator trusts -----------------------------------------------------------------
+
+
+def test_ranges_that_do_not_divide_into_slots_are_explained():
+    from datetime import time
+
+    from finder.domain.availability import leftovers, parse_availability
+
+    hours = parse_availability(
+        {
+            "weekly": [
+                {"day": "tue", "start": "13:00", "end": "14:30"},
+                {"day": "wed", "start": "09:00", "end": "12:00"},
+                {"day": "thu", "start": "09:00", "end": "09:45"},
+            ],
+            "slot_minutes": 60,
+            "buffer_minutes": 0,
+            "capacity": 1,
+            "min_notice_hours": 0,
+            "horizon_days": 14,
+        },
+        timezone="America/New_York",
+    )
+    found = [(item.hours.day, item.slots, item.minutes, item.last_end) for item in leftovers(hours)]
+    assert found == [("tue", 1, 30, time(14)), ("thu", 0, 45, time(9))]
+
+
+def test_the_hours_page_says_which_minutes_are_not_offered(app: Flask, accounts):
+    from html import unescape
+
+    from tests.accounts import csrf_token
+    from tests.test_staff_calendar_pages import BASE, hours_form
+
+    staff = signed_in_client(app, accounts["staff_x"])
+    form = hours_form(csrf_token(staff), **{"tue-0-start": "13:00", "tue-0-end": "14:30"})
+    saved = staff.post(f"{BASE}/hours", data=form, follow_redirects=True)
+    said = unescape(text(saved))
+    assert "Tuesday 13:00–14:30: 1 slot of 60 minutes ends at 14:00" in said
+    assert "the last 30 minutes are not offered" in said
+    again = unescape(text(staff.get(f"{BASE}/hours")))
+    assert 'id="unused-minutes"' in again and "Tuesday 13:00–14:30" in again
+
+
+def test_the_week_marks_slots_inside_the_notice_window(app: Flask, accounts):
+    from tests.accounts import csrf_token
+    from tests.test_staff_calendar_pages import BASE, hours_form
+
+    staff = signed_in_client(app, accounts["staff_x"])
+    every_hour = {f"{day}-0-{end}": value for day in ("mon", "tue", "wed", "thu", "fri", "sat",
+                  "sun") for end, value in (("start", "00:00"), ("end", "23:00"))}  # fmt: skip
+    form = hours_form(csrf_token(staff), min_notice_hours="48", **every_hour)
+    assert staff.post(f"{BASE}/hours", data=form).status_code == 303
+    week = text(staff.get(f"{BASE}/calendar"))
+    assert "Within the 48-hour notice: providers can no longer book it" in week
+    later = text(staff.get(f"{BASE}/calendar?week=2999-01-06"))
+    assert "Within the 48-hour notice" not in later
+    assert 'rel="prev"' in week  # and the week moves back as well as forward
