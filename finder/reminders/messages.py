@@ -20,6 +20,7 @@ from flask_babel import force_locale, gettext
 
 from finder.booking.invite import invite_content_type, invite_ics
 from finder.booking.views import WHAT_TO_BRING, invite_for
+from finder.domain.bookings import BOOKED
 from finder.domain.centers import Center
 from finder.domain.reminders import (
     CANCELLATION,
@@ -95,15 +96,21 @@ def compose(
             "%(day)s at %(clock)s", day=_day(start, zone, SHORT_DAY), clock=_clock(start, zone)
         )
         context = _words(reminder.kind, booking, center, provider if to_provider else None)
+        link = (
+            public_link("pages.bookings.detail", public_url=public_url, booking_id=booking.id)
+            if to_provider and public_url
+            else None
+        )
         context.update(
             subject=_subject(reminder.kind, when),
             center_time=gettext("%(time)s (center's time)", time=_full(start, center.timezone)),
             your_time=None
             if same_clock(start, center.timezone, zone)
             else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone)),
-            link=public_link("pages.bookings.detail", public_url=public_url, booking_id=booking.id)
-            if to_provider and public_url
-            else None,
+            link=link,
+            # Moving and cancelling are the booking page's: only while it can still change.
+            move_link=f"{link}#move-heading" if link and booking.status == BOOKED else None,
+            cancel_link=f"{link}#cancel-heading" if link and booking.status == BOOKED else None,
         )
         text = render_template("mail/reminder.txt", **context)
         html = render_template("mail/reminder.html", **context)
@@ -240,6 +247,10 @@ def _words(
         "bring_label": bring_label,
         "bring": None if cancelled else WHAT_TO_BRING,
         "link_label": gettext("Booking page"),
+        "view_label": gettext("View the booking"),
+        "move_label": gettext("Move it"),
+        "cancel_label": gettext("Cancel it"),
+        "change_label": gettext("Move or cancel it on the booking page"),
         "calendar": {
             CANCELLATION: gettext(
                 "The calendar entry attached removes the consultation from your calendar."

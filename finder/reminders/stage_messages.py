@@ -77,6 +77,7 @@ def compose_stage_change(
             if event.note
             else "",
             "link_label": gettext("Referral page"),
+            "open_label": gettext("Open the referral"),
             "link": public_link(
                 "pages.referral.timeline", public_url=public_url, referral_id=referral.id
             )
