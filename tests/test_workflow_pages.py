@@ -286,3 +286,31 @@ def test_the_week_marks_slots_inside_the_notice_window(app: Flask, accounts):
     later = text(staff.get(f"{BASE}/calendar?week=2999-01-06"))
     assert "Within the 48-hour notice" not in later
     assert 'rel="prev"' in week  # and the week moves back as well as forward
+
+
+# Choosing centers by name ------------------------------------------------------------------------
+
+
+def test_an_admin_adds_and_removes_a_staff_members_centers_by_name(app: Flask, accounts):
+    from tests.accounts import csrf_token
+
+    admin = signed_in_client(app, accounts["admin"])
+    path = f"/admin/users/{accounts['staff_x'].id}"
+    page = text(admin.get(path))
+    assert '<datalist id="center-names">' in page and 'list="center-names"' in page
+    assert '<select id="centers"' not in page  # no 132-item multi-select
+    assert f'value="{CENTER_X}" checked' in page
+    typed = "  md anderson cancer center (houston, tx) "  # as typed: spaces, case
+    form = {"csrf_token": csrf_token(admin), "role": "staff", "practice": "",
+            "centers": CENTER_X, "add_center": typed}  # fmt: skip
+    assert admin.post(path, data=form).status_code == 302
+    page = text(admin.get(path))
+    assert f'value="{CENTER_X}" checked' in page and f'value="{CENTER_Y}" checked' in page
+    removed = {"csrf_token": csrf_token(admin), "role": "staff", "practice": "",
+               "centers": CENTER_Y}  # fmt: skip
+    assert admin.post(path, data=removed).status_code == 302
+    assert f'value="{CENTER_X}" checked' not in text(admin.get(path))
+    unknown = {**removed, "add_center": "Hospital of Nowhere"}
+    refused = admin.post(path, data=unknown)
+    assert refused.status_code == 400
+    assert "No center is called “Hospital of Nowhere”" in text(refused)
