@@ -461,7 +461,7 @@ def test_moving_a_booking_takes_the_new_slot_and_frees_the_old_one(app, hours, p
     old, new = slots(app)[0], slots(app)[4]
     found = book(provider, old.id)
     page = provider.get(f"/bookings/{found}").get_data(as_text=True)
-    assert f'<option value="{new.id}">' in page and f'<option value="{old.id}">' not in page
+    assert f'id="move-{new.id}"' in page and f'id="move-{old.id}"' not in page
     response = provider.post(
         f"/bookings/{found}/reschedule",
         data={"csrf_token": csrf_token(provider), "slot_id": str(new.id)},

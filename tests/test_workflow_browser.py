@@ -204,3 +204,33 @@ def test_every_changed_page_passes_axe_and_fits_a_phone(
     )
     assert width[0] <= width[1], f"{path} is {width[0]} px wide in {width[1]} px"
     screenshot(page, f"workflow-{name}-{screen}-{lang}")
+
+
+def test_a_provider_moves_a_booking_by_opening_a_day_then_picking_a_time(
+    new_page, live_server, people
+):
+    page = new_page(**SCREENS["phone"])
+    sign_in_by_keyboard(page, live_server, people["provider"])
+    page.goto(f"{live_server}/book/{CENTER}")
+    if page.locator("input[name=slot_id]").count() == 0:
+        page.get_by_role("button", name="Next week →", exact=True).click()
+        page.wait_for_load_state()
+    page.locator("#patient_name").fill("Moira Movetest")
+    page.locator("#patient_birth_date").fill("1955-02-03")
+    page.locator("#indication").select_option("LBCL")
+    page.locator("input[name=slot_id]").first.check()
+    page.get_by_role("button", name="Book the consultation").click()
+    page.wait_for_url(re.compile(r"/bookings/\d+$"))
+    days = page.locator("details.move-day")
+    assert days.count() >= 2  # days first, their times inside: no 120-item list
+    assert page.locator("select[name=slot_id]").count() == 0
+    second = days.nth(1)
+    second.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(second.locator("input[name=slot_id]").first).to_be_visible()
+    assert axe_violations(page) == []
+    second.locator("input[name=slot_id]").first.focus()
+    page.keyboard.press("Space")
+    tab_until(page, "button:Move the consultation")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Consultation moved")
