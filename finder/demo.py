@@ -5,8 +5,9 @@ Only ever run on request: it sets known accounts' passwords, so nothing else cal
 
 import secrets
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
@@ -16,12 +17,14 @@ from finder import wiring
 from finder.accounts.use_cases import provide_account
 from finder.audit import Origin
 from finder.booking import calendar
-from finder.booking.use_cases.calendar import change_hours
+from finder.booking.use_cases.calendar import add_closure, change_hours
 from finder.domain.accounts import Actor, Role
-from finder.domain.availability import parse_availability
+from finder.domain.availability import parse_availability, parse_closure
 from finder.domain.centers import Center
 from finder.domain.errors import UnknownReference
+from finder.domain.holidays import holidays_between
 from finder.extensions import current_catalog
+from finder.public_url import public_link
 from finder.storage import db
 from finder.storage.models import UserRow
 
@@ -29,7 +32,7 @@ from finder.storage.models import UserRow
 DEMO_CENTERS = ("dana-farber-boston", "md-anderson-houston", "fred-hutch-seattle")
 STAFF_EMAIL = "demo.staff@example.org"
 PROVIDER_EMAIL = "demo.provider@example.org"
-SIGN_IN_URL = "http://127.0.0.1:5000/sign-in"
+SIGN_IN_URL = "http://127.0.0.1:5000/sign-in"  # with the default PUBLIC_URL
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 DEMO_HOURS = {
     "weekly": [
@@ -67,7 +70,27 @@ def _publish_hours(staff: UserRow, center: Center, now: datetime) -> bool:
     actor = Actor(staff.id, Role(staff.role), staff.center_ids)
     uow = wiring.unit_of_work(session, now=now, actor=staff, origin=ORIGIN)
     change_hours(uow, actor, center, hours)
+    _close_on_holidays(staff, actor, center, now, days=DEMO_HOURS["horizon_days"])
     return True
+
+
+def _close_on_holidays(
+    staff: UserRow, actor: Actor, center: Center, now: datetime, *, days: object
+) -> None:
+    """The demo centers close on the federal holidays in their horizon, and on Christmas Eve
+    (a demo's choice; each center sets its own closures)."""
+    today = now.astimezone(ZoneInfo(center.timezone)).date()
+    last = today + timedelta(days=int(str(days)) + 1)
+    closed = [(h.day, h.name) for h in holidays_between(today, last)]
+    closed += [
+        (eve, "Christmas Eve")
+        for year in range(today.year, last.year + 1)
+        if today <= (eve := date(year, 12, 24)) <= last
+    ]
+    for day, name in sorted(dict(sorted(closed, reverse=True)).items()):  # one per day
+        closure = parse_closure({"date": day.isoformat(), "reason": name})
+        uow = wiring.unit_of_work(db.session(), now=now, actor=staff, origin=ORIGIN)
+        add_closure(uow, actor, center, closure)
 
 
 def _demo_centers() -> list[Center]:
@@ -123,7 +146,8 @@ def _summary(
     names = "\n".join(f"    - {c.name} ({c.id}, {c.timezone})" for c in centers)
     hours = (
         f"Published weekday hours (09:00-12:00 and 13:00-16:00, 60-minute slots, 2 patients "
-        f"each, 24 h notice, 60 days ahead) at: {', '.join(c.id for c in published)}."
+        f"each, 24 h notice, 60 days ahead, closed on US federal holidays and Christmas Eve) "
+        f"at: {', '.join(c.id for c in published)}."
         if published
         else "The centers already had consultation hours; they were left as they were."
     )
@@ -138,7 +162,7 @@ def _summary(
 
 {hours}
 
-Sign in at {SIGN_IN_URL}
+Sign in at {public_link("account.sign_in")}
 
 Next steps:
   1. Start the server if it is not running: make run (or: finder serve).

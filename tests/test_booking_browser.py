@@ -69,7 +69,7 @@ def open_booking_page(page, base: str) -> None:
     """The booking page of CENTER, on a week with free slots."""
     page.goto(f"{base}/book/{CENTER}")
     if page.locator("input[name=slot_id]").count() < 2:  # late on a Sunday: next week
-        page.get_by_role("link", name="Next week").click()
+        page.get_by_role("button", name="Next week →", exact=True).click()
     expect(page.locator("input[name=slot_id]").first).to_be_attached()
 
 
@@ -94,7 +94,7 @@ def test_a_provider_books_from_the_search_results_with_the_keyboard_and_download
     item.get_by_role("link", name="Book a consultation").click()
     page.wait_for_url(f"{live_server}/book/{CENTER}")
     if page.locator("input[name=slot_id]").count() < 2:
-        page.get_by_role("link", name="Next week").click()
+        page.get_by_role("button", name="Next week →", exact=True).click()
     radios = page.locator("input[name=slot_id]")
     expect(radios.first).to_be_attached()
     screenshot(page, "booking-pick-slot")

@@ -294,8 +294,11 @@ def test_the_provider_is_told_when_the_center_moves_their_patient_to_a_new_stage
     )
     text = message.get_body(("plain",)).get_content()
     assert "A. D." in text and "Alex" not in text
-    assert "Seen with her daughter." in text
+    assert "Seen with her daughter." not in text  # the note stays on the page
+    assert "read it on the referral page" in text
     assert f"/referrals/{booking.referral_id}" in text
+    html = message.get_body(("html",)).get_content()
+    assert ">Open the referral</a>" in html and "Seen with her daughter." not in html
 
 
 def test_the_provider_is_not_told_of_a_stage_they_recorded_themselves(mailing):

@@ -248,6 +248,10 @@ def test_the_message_id_follows_the_reminder_only(ctx):
     assert message_id(42, "no-reply@finder.example") == "<reminder-42@finder.example>"
     assert message_id(42, "CAR T center finder") == "<reminder-42@localhost>"
     assert message_id(42, "") == "<reminder-42@localhost>"
+    # On the site's own domain when PUBLIC_URL names one (never an IP address)
+    site = "https://finder.clinic.example/app"
+    assert message_id(42, "no-reply@localhost", site) == "<reminder-42@finder.clinic.example>"
+    assert message_id(42, SENDER, "http://127.0.0.1:5000") == "<reminder-42@finder.example>"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -311,13 +315,16 @@ def test_after_fall_back_the_time_is_standard_time(ctx):
     assert "DTSTART;TZID=America/New_York:20271108T090000" in ics_text(mail)
 
 
-def test_a_cancellation_gives_the_reason_unescaped_in_text_escaped_in_html(ctx):
+def test_a_cancellation_gives_the_provider_the_reason_unescaped_in_text_escaped_in_html(ctx):
     reason = 'Patient chose a center "closer" <home> & family'
     booking = make_booking(status=CANCELLED, reason=reason)
     for recipient in (PROVIDER, PATIENT):
         mail = mail_for(make_reminder(booking, CANCELLATION, recipient), booking, ctx)
-        assert f"Reason given: {reason}" in flat(mail.text)
-        assert "&lt;home&gt; &amp; family" in mail.html and "<home>" not in mail.html
+        if recipient == PROVIDER:
+            assert f"Reason given: {reason}" in flat(mail.text)
+            assert "&lt;home&gt; &amp; family" in mail.html and "<home>" not in mail.html
+        else:  # a patient is never sent what was typed
+            assert "Reason given" not in mail.text and "closer" not in mail.html
         assert "removes the consultation from your calendar" in flat(mail.text)
         assert "METHOD:CANCEL" in ics_text(mail)
         assert mail.attachments[0].content_type.endswith("method=CANCEL")
@@ -334,12 +341,31 @@ def test_the_html_is_plain_and_accessible(ctx):
     booking = make_booking(provider_tz="America/Los_Angeles")
     html = mail_for(make_reminder(booking), booking, ctx).html
     assert '<html lang="en">' in html
-    assert "<h1>CAR T consultation reminder</h1>" in html
-    assert '<th scope="row" align="left">When</th>' in html
+    assert ">CAR T consultation reminder</h1>" in html
+    assert (
+        '<th scope="row" align="left" style="padding:4px 12px 4px 0;vertical-align:top;">When'
+        in html
+    )
     assert '<a href="tel:+1-617-632-3000">' in html
     assert f'<a href="{PUBLIC_URL}/bookings/{booking.id}">' in html
-    for outside in ("<img", "<link", "<style", "style=", "<script", "src="):
+    # Styled inline (mail clients drop style sheets), nothing loaded from elsewhere
+    for outside in ("<img", "<link", "<style", "<script", "src="):
         assert outside not in html
+
+
+def test_the_provider_gets_buttons_to_view_move_and_cancel_and_the_patient_none(ctx):
+    booking = make_booking()
+    mail = mail_for(make_reminder(booking), booking, ctx)
+    page = f"{PUBLIC_URL}/bookings/{booking.id}"
+    for label, href in (("View the booking", page), ("Move it", f"{page}#move-heading"),
+                        ("Cancel it", f"{page}#cancel-heading")):  # fmt: skip
+        assert f'<a href="{href}" style=' in mail.html and f">{label}</a>" in mail.html
+    assert f"Move or cancel it on the booking page: {page}#move-heading" in flat(mail.text)
+    to_patient = mail_for(make_reminder(booking, recipient=PATIENT), booking, ctx)
+    assert "/bookings/" not in to_patient.html and "Move it" not in to_patient.html
+    cancelled = make_booking(AUTUMN, status=CANCELLED)
+    gone = mail_for(make_reminder(cancelled, CANCELLATION), cancelled, ctx)
+    assert "View the booking" in gone.html and "Move it" not in gone.html
 
 
 def test_the_recipient_address_and_zone(ctx):
@@ -415,3 +441,13 @@ def test_every_row_the_booking_service_writes_can_be_composed(ctx):
         assert mail.to in ("robin.lee@example.org", "jane@example.org")
         assert "METHOD:CANCEL" in ics_text(mail)  # the booking as it is now
         assert "Jane" not in mail.text + mail.html
+
+
+def test_a_mailed_invite_is_a_request_naming_its_recipient_as_attendee(ctx):
+    booking = make_booking()
+    for recipient in (PROVIDER, PATIENT):
+        mail = mail_for(make_reminder(booking, recipient=recipient), booking, ctx)
+        event = Calendar.from_ical(mail.attachments[0].data)
+        assert event["METHOD"] == "REQUEST"
+        (vevent,) = event.walk("VEVENT")
+        assert str(vevent["ATTENDEE"]) == f"mailto:{mail.to}"

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from finder.storage import db
 from finder.storage.models import CredentialRow
-from tests.accounts import PASSWORD, csrf_token, sign_in, signed_in_client
+from tests.accounts import CENTER_X, PASSWORD, csrf_token, sign_in, signed_in_client
 
 
 def _session_cookie(client):
@@ -20,12 +20,16 @@ def _idle_for(app, minutes):
             row.last_seen_at -= timedelta(minutes=minutes)
 
 
-def test_signing_in_lands_on_the_account_page(app, accounts):
+def test_signing_in_lands_where_the_work_is(app, accounts):
     client = app.test_client()
     response = sign_in(client, accounts["provider_a"].email)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/referrals"
     assert b"provider.a@example.org" in client.get("/account").data
+    staff = sign_in(app.test_client(), accounts["staff_x"].email)
+    assert staff.headers["Location"] == f"/staff/centers/{CENTER_X}/calendar"
+    admin = sign_in(app.test_client(), accounts["admin"].email)
+    assert admin.headers["Location"] == "/admin/users"
 
 
 def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(app, accounts):
@@ -39,7 +43,7 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(app, ac
     response = other.post(
         "/sign-in", data={**data, "next": "//evil.example/x", "csrf_token": csrf_token(other)}
     )
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/admin/users"
 
 
 def test_a_page_that_needs_an_account_sends_a_visitor_to_sign_in_and_back(app):

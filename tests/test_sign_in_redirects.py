@@ -21,7 +21,7 @@ from tests.accounts import PASSWORD, add_account, csrf_token
 
 ORIGIN = "http://127.0.0.1:5000"
 BASE = f"{ORIGIN}/sign-in"
-HOME = "/account"  # where sign-in lands when `next` is refused
+HOME = "/referrals"  # where a provider lands when `next` is refused
 C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 TWO_SLASHES = re.compile(r"[/\\]{2}")

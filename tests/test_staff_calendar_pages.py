@@ -560,8 +560,8 @@ def test_staff_move_a_booking_to_another_free_slot(app, accounts, booked, publis
     page = text_of(published.get(f"{BASE}/bookings/{booked}"))
     old = booking_row(app, booked).slot_id
     target = slot_id_at(app, on(1), 10)
-    assert f'<option value="{target}">' in page
-    assert f'<option value="{old}">' not in page  # not to where it is
+    assert f'id="move-{target}"' in page
+    assert f'id="move-{old}"' not in page  # not to where it is
 
     token = csrf_token(published)
     path = f"{BASE}/bookings/{booked}/reschedule"

@@ -17,6 +17,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from finder import audit
@@ -46,6 +47,40 @@ def _no_such_user(error: use_cases.NoSuchUser) -> ResponseReturnValue:
 
 def _centers() -> list[CenterRow]:
     return list(db.session().scalars(select(CenterRow).order_by(CenterRow.state, CenterRow.name)))
+
+
+def center_label(center: CenterRow) -> str:
+    """How a center is offered and named: "Dana-Farber/Brigham Cancer Center (Boston, MA)"."""
+    return f"{center.name} ({center.city}, {center.state})"
+
+
+@admin.app_context_processor
+def _center_words() -> dict[str, object]:
+    return {"center_label": center_label}
+
+
+class UnknownCenterName(DomainError):
+    code = "unknown_center"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No center is called {name!r}: pick one of the suggestions.")
+        self.name = name
+
+
+def _chosen_centers(form: MultiDict[str, str]) -> list[str]:
+    """The centers kept (ticked) and the one typed in by its name, or its id."""
+    chosen = form.getlist("centers")
+    typed = " ".join(form.get("add_center", "").split())
+    if typed:
+        folded = typed.casefold()
+        found = next(
+            (c.id for c in _centers() if folded in (center_label(c).casefold(), c.id.casefold())),
+            None,
+        )
+        if found is None:
+            raise UnknownCenterName(typed[:100])
+        chosen.append(found)
+    return list(dict.fromkeys(chosen))
 
 
 def _users_page(form: dict[str, object], error: str | None, status: int) -> tuple[str, int]:
@@ -78,7 +113,7 @@ def invite() -> Response | tuple[str, int]:
             role=form.get("role", ""),
             name=form.get("name", ""),
             practice=form.get("practice", ""),
-            centers=form.getlist("centers"),
+            centers=_chosen_centers(form),
             mail_link=mail_link,
         )
     except DomainError as error:
@@ -126,7 +161,7 @@ def update_user(user_id: int) -> Response | tuple[str, int]:
             user_id,
             role=form.get("role", ""),
             practice=form.get("practice", ""),
-            centers=form.getlist("centers"),
+            centers=_chosen_centers(form),
         )
     except use_cases.NoSuchUser:
         raise
@@ -158,6 +193,10 @@ def resend_invitation(user_id: int) -> Response:
 
 def _refusal(error: DomainError) -> str:
     """The page's words for a refused change; the rule itself lives in finder.accounts."""
+    if isinstance(error, UnknownCenterName):
+        return gettext(
+            "No center is called “%(name)s”: pick one of the suggestions.", name=error.name
+        )
     if isinstance(error, SelfLockout):
         if error.change == "role":
             return gettext("You cannot change your own role.")

@@ -2,12 +2,13 @@
 
 import logging
 from datetime import timedelta
+from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import gettext
 
 from finder.accounts import links
-from finder.mail import Mail, MailNotSent
+from finder.mail import Mail, MailNotSent, message_domain
 from finder.public_url import public_link
 from finder.storage.models import UserRow
 
@@ -46,4 +47,6 @@ def _link_mail(to: str, url: str, purpose: str, valid_for: timedelta) -> Mail:
     html = render_template(
         "mail/link.html", lead=lead, action=action, url=url, validity=validity, ignore=ignore
     )
-    return Mail(to=to, subject=subject, text=text, html=html)
+    config = current_app.config
+    domain = message_domain(config.get("MAIL_FROM", ""), config.get("PUBLIC_URL", ""))
+    return Mail(to=to, subject=subject, text=text, html=html, message_id=make_msgid(domain=domain))

@@ -1,5 +1,6 @@
 """Signing in and out, the account page, and setting a password through an emailed link."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,7 +17,10 @@ from finder.domain.accounts import (
     SignInLocked,
     WeakPassword,
 )
+from finder.domain.errors import UnknownReference
+from finder.extensions import current_catalog
 from finder.storage import db
+from finder.storage.models import UserRow
 from finder.web import limits
 from finder.web.access import PUBLIC, SIGNED_IN, allow
 from finder.web.auth import end_session, now, signed_in_user, start_session
@@ -37,12 +41,45 @@ def sign_in() -> Response | tuple[str, int]:
     email = request.form.get("email", "")[:254]
     password = request.form.get("password", "")
     try:
-        run(use_cases.sign_in, email, password, open_session=start_session)
+        user = run(use_cases.sign_in, email, password, open_session=start_session)
     except SignInLocked as error:
         return _sign_in_again(target, email, _locked_message(error), 429)
     except InvalidCredentials:
         return _sign_in_again(target, email, gettext("The email or password is not correct."), 401)
-    return redirect(target or url_for("account.home"))
+    return redirect(target or landing(user))
+
+
+def landing(user: UserRow) -> str:
+    """Where the work is: a provider's referrals, staff's first center's week, an admin's users."""
+    if user.role == "provider":
+        return url_for("pages.referrals.dashboard")
+    if user.role == "admin":
+        return url_for("admin.users")
+    centers = centers_by_name(user.center_ids)
+    if user.role == "staff" and centers:
+        return url_for("staff.week", center_id=centers[0][0])
+    return url_for("account.home")
+
+
+@account.app_context_processor
+def _staff_centers() -> dict[str, object]:
+    def staff_centers() -> list[tuple[str, str]]:
+        user = signed_in_user()
+        return centers_by_name(user.center_ids) if user is not None else []
+
+    return {"staff_centers": staff_centers}
+
+
+def centers_by_name(center_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """(id, name) of these centers, by name; a center no longer listed keeps its id as name."""
+    centers = current_catalog().centers
+    named = []
+    for center_id in center_ids:
+        try:
+            named.append((center_id, centers.get(center_id).name))
+        except UnknownReference:
+            named.append((center_id, center_id))
+    return sorted(named, key=lambda pair: (pair[1].casefold(), pair[0]))
 
 
 def _sign_in_again(target: str, email: str, error: str, status: int) -> tuple[str, int]:
@@ -68,7 +105,9 @@ def sign_out() -> Response:
 @account.get("/account")
 @allow(SIGNED_IN)
 def home() -> str:
-    return render_template("account.html", user=signed_in_user())
+    user = signed_in_user()
+    assert user is not None  # noqa: S101 - SIGNED_IN access guarantees it
+    return render_template("account.html", user=user, centers=centers_by_name(user.center_ids))
 
 
 @account.route("/password/forgot", methods=["GET", "POST"])

@@ -216,6 +216,30 @@ def set_active(uow: UnitOfWork, user_id: int, active: bool) -> UserRow:
     return user
 
 
+def issue_reset_link(uow: UnitOfWork, email: str) -> tuple[UserRow, str]:
+    """A password link for an active account, handed to the trusted terminal instead of mailed
+    (a lost invitation, a mail server down); earlier unused links stop working."""
+    _check_admin(uow)
+    user = users.find_user(uow.session, email)
+    if user is None:
+        raise NoSuchUser()
+    if not user.active:
+        raise InactiveAccount()
+    secret = links.create_link(
+        uow.session, user, purpose=links.RESET, valid_for=RESET_VALID_FOR, now=uow.now
+    )
+    uow.audit("password_reset_link_issued", target_type="user", target_id=user.id)
+    uow.commit()
+    return user, secret
+
+
+class InactiveAccount(DomainError):
+    code = "inactive_account"
+
+    def __init__(self) -> None:
+        super().__init__("This account is deactivated; activate it first.")
+
+
 def _check_admin(uow: UnitOfWork) -> None:
     """A signed-in caller must be an administrator; no caller is the trusted terminal."""
     if uow.actor is not None and uow.actor.role != Role.ADMIN:

@@ -35,10 +35,15 @@ class Invite:
     organizer: str  # email address of the sender, with or without "mailto:"
     stamp: datetime  # DTSTAMP, aware
     cancelled: bool = False
+    attendee: str = ""  # the person whose calendar it is for (an email address), if known
+    published: bool = False  # a downloaded copy: PUBLISH, whatever the status
 
 
 def invite_method(invite: Invite) -> str:
-    """The iTIP method: ``CANCEL`` for a cancelled booking, else ``REQUEST``."""
+    """The iTIP method: ``PUBLISH`` for a downloaded copy (calendars import it as it is),
+    ``CANCEL`` for a mailed cancellation, else ``REQUEST`` (mailed, to its attendee)."""
+    if invite.published:
+        return "PUBLISH"
     return "CANCEL" if invite.cancelled else "REQUEST"
 
 
@@ -143,6 +148,12 @@ def invite_ics(invite: Invite) -> bytes:
     event.add("location", invite.location)
     event.add("description", invite.description)
     event.add("organizer", vCalAddress(f"mailto:{address}"))
+    attendee = re.sub(r"(?i)^mailto:", "", invite.attendee)
+    if attendee and _EMAIL.fullmatch(attendee):
+        person = vCalAddress(f"mailto:{attendee}")
+        person.params["ROLE"] = "REQ-PARTICIPANT"
+        person.params["PARTSTAT"] = "DECLINED" if invite.cancelled else "ACCEPTED"
+        event.add("attendee", person)
     event.add("status", "CANCELLED" if invite.cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
 

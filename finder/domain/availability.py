@@ -316,3 +316,30 @@ def _clock(value: time) -> str:
 def _summary(what: str, problems: Mapping[str, str]) -> str:
     listed = "; ".join(f"{name}: {reason}" for name, reason in problems.items())
     return f"The {what} has {len(problems)} problem(s): {listed}."
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """Minutes at the end of a range that no slot fills (13:00–14:30 with 60-minute slots:
+    one slot, 30 minutes over)."""
+
+    hours: WeeklyHours
+    slots: int
+    minutes: int
+    last_end: time  # when the last slot ends
+
+
+def leftovers(availability: Availability) -> list[Leftover]:
+    """The ranges that do not divide into whole slots (with their breaks), in weekday order."""
+    length, gap = availability.slot_minutes, availability.buffer_minutes
+    found = []
+    for hours in sorted(availability.weekly, key=lambda h: (h.weekday, h.start)):
+        minutes = (hours.end.hour * 60 + hours.end.minute) - (
+            hours.start.hour * 60 + hours.start.minute
+        )
+        count = max(0, (minutes + gap) // (length + gap))
+        used = count * length + max(0, count - 1) * gap
+        if minutes - used > 0 and (count == 0 or minutes - used > gap):
+            end = hours.start.hour * 60 + hours.start.minute + used
+            found.append(Leftover(hours, count, minutes - used, time(end // 60, end % 60)))
+    return found

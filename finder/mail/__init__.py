@@ -4,7 +4,7 @@ Messages go to the SMTP server named by SMTP_URL, or, when it is unset, into .em
 in a folder, so that a fresh install works without a mail server.
 """
 
-from finder.mail.message import Attachment, Mail, build_message
+from finder.mail.message import Attachment, Mail, build_message, message_domain
 from finder.mail.senders import (
     SENDERS,
     LogSender,
@@ -23,5 +23,6 @@ __all__ = [
     "Sender",
     "SmtpSender",
     "build_message",
+    "message_domain",
     "sender_from_config",
 ]

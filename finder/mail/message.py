@@ -7,6 +7,7 @@ from email.headerregistry import ContentTypeHeader
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from finder.domain.contact import InvalidEmail, mail_address
 
@@ -76,6 +77,19 @@ def build_message(mail: Mail, *, sender: str) -> EmailMessage:
             filename=attachment.filename,
         )
     return message
+
+
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def message_domain(sender: str, public_url: str = "") -> str:
+    """The domain Message-IDs are made on: the site's own (PUBLIC_URL's host name), else the
+    sender's mail domain, else localhost; never an IP address."""
+    host = (urlsplit(public_url).hostname or "") if public_url else ""
+    if _DOMAIN.fullmatch(host) and not host.replace(".", "").isdigit():
+        return host
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    return domain if at and _DOMAIN.fullmatch(domain) else "localhost"
 
 
 def _domain_of(sender: str) -> str:

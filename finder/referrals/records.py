@@ -17,6 +17,7 @@ from finder.domain.accounts import Actor
 from finder.domain.bookings import check_center_gives
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.journey import StageChange, journey, record_correction, record_move
+from finder.domain.person_names import near_name, same_name
 from finder.domain.products import ProductCatalog
 from finder.domain.stay_plan import check_planned_infusion
 from finder.events import BookingMade
@@ -35,6 +36,21 @@ DEFAULT_RULE = "us-2025"
 
 class ReferralExists(DomainError):
     code = "referral_exists"
+
+
+class NearReferral(DomainError):
+    """An open referral of a patient born the same day with a name close to this one: asked
+    about before a second referral is made. `referral_ids` names them."""
+
+    code = "near_referral"
+
+    def __init__(self, referral_ids: list[int]) -> None:
+        super().__init__(
+            "A patient with this birth date and a similar name already has an open referral "
+            "to this center.",
+            fields={"patient_name": "similar to an open referral"},
+        )
+        self.referral_ids = referral_ids
 
 
 class ReferralClosed(DomainError):
@@ -210,14 +226,32 @@ def open_referral(
         )
         .order_by(ReferralRow.id.desc())
     )
-    # The name compared here: the databases' lower() folds only ASCII (SQLite) or depends on
-    # the locale (PostgreSQL), so "ÉLISE" and "Élise" would be one patient on one and two on the
-    # other.
-    folded = name.casefold()
+    # The name compared here, as people write it (finder.domain.person_names): the databases'
+    # lower() folds only ASCII (SQLite) or depends on the locale (PostgreSQL), and neither
+    # folds accents, hyphens or doubled spaces.
     for found in same_birth_date:
-        if found.patient_name.casefold() == folded and not journey(history(found)).closed:
+        if same_name(found.patient_name, name) and not journey(history(found)).closed:
             return found
     return None
+
+
+def near_referrals(
+    session: Session, *, provider_id: int, center_id: str, name: str, birth_date: date
+) -> list[ReferralRow]:
+    """The provider's open referrals to this center of a patient born that day whose name is
+    close to this one but not the same (asked about before a second referral is made)."""
+    found = session.scalars(
+        select(ReferralRow).where(
+            ReferralRow.provider_id == provider_id,
+            ReferralRow.center_id == center_id,
+            ReferralRow.patient_birth_date == birth_date,
+        )
+    )
+    return [
+        row
+        for row in found
+        if near_name(row.patient_name, name) and not journey(history(row)).closed
+    ]
 
 
 def attach_booking(session: Session, event: BookingMade) -> None:

@@ -55,11 +55,28 @@ def _audit(uow: UnitOfWork, action: str, referral: ReferralRow, **what: Any) -> 
 
 
 def refer(
-    uow: UnitOfWork, actor: Actor, request: ReferralRequest, *, catalog: Catalog
+    uow: UnitOfWork,
+    actor: Actor,
+    request: ReferralRequest,
+    *,
+    catalog: Catalog,
+    ask_about_near: bool = False,
 ) -> ReferralRow:
-    """Refer a patient to a center, checked on the center's date today."""
+    """Refer a patient to a center, checked on the center's date today; with `ask_about_near`,
+    NearReferral when the provider has an open referral there of a patient born the same day
+    with a similar name (the page asks whether it is another patient)."""
     today = center_today(uow.session, catalog, request.center_id, uow.now)
     new = check_request(request, catalog, today=today)
+    if ask_about_near:
+        near = records.near_referrals(
+            uow.session,
+            provider_id=actor.user_id,
+            center_id=new.center_id,
+            name=new.patient_name,
+            birth_date=new.patient_birth_date,
+        )
+        if near:
+            raise records.NearReferral([row.id for row in near])
     referral = records.refer(
         uow.session, new, catalog=catalog, provider_id=actor.user_id, today=today, now=uow.now
     )

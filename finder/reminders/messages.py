@@ -8,7 +8,7 @@ date. Nothing here is logged. Bookings keep no language, so messages are written
 Rendered with `render_template` under an application context; no request is needed.
 """
 
-import re
+from dataclasses import replace
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
@@ -20,6 +20,7 @@ from flask_babel import force_locale, gettext
 
 from finder.booking.invite import invite_content_type, invite_ics
 from finder.booking.views import WHAT_TO_BRING, invite_for
+from finder.domain.bookings import BOOKED
 from finder.domain.centers import Center
 from finder.domain.reminders import (
     CANCELLATION,
@@ -30,7 +31,7 @@ from finder.domain.reminders import (
     RESCHEDULED,
 )
 from finder.domain.zones import offset_text, same_clock, valid_zone
-from finder.mail.message import Attachment, Mail
+from finder.mail.message import Attachment, Mail, message_domain
 from finder.public_url import public_link
 from finder.storage.models import BookingRow, ReminderRow, UserRow
 
@@ -39,15 +40,12 @@ DAY = "EEEE, d MMMM y"  # Monday, 15 March 2027
 SHORT_DAY = "EEE d MMM"  # Mon 15 Mar
 CLOCK = "h:mm a"  # 9:00 AM
 FALLBACK_ORGANIZER = "no-reply@localhost"
-_DOMAIN = re.compile(r"[^<>@\s]+")
 
 
-def message_id(reminder_id: int, sender: str) -> str:
-    """The same Message-ID each time this reminder goes out, so clients fold repeated copies."""
-    _, at, domain = parseaddr(sender)[1].rpartition("@")
-    if not at or not _DOMAIN.fullmatch(domain):
-        domain = "localhost"
-    return f"<reminder-{reminder_id}@{domain}>"
+def message_id(reminder_id: int, sender: str, public_url: str = "") -> str:
+    """The same Message-ID each time this reminder goes out, so clients fold repeated copies;
+    on the site's own domain (PUBLIC_URL's host), else the sender's, else localhost."""
+    return f"<reminder-{reminder_id}@{message_domain(sender, public_url)}>"
 
 
 def recipient_address(reminder: ReminderRow, booking: BookingRow, provider: UserRow) -> str:
@@ -87,23 +85,32 @@ def compose(
     zone = recipient_zone(reminder, booking, center)
     start = booking.slot.start_at
     address = parseaddr(sender)[1]
-    invite = invite_for(
-        booking, center, organizer=address if "@" in address else FALLBACK_ORGANIZER, now=now
+    invite = replace(
+        invite_for(
+            booking, center, organizer=address if "@" in address else FALLBACK_ORGANIZER, now=now
+        ),
+        attendee=recipient_address(reminder, booking, provider),  # a REQUEST names whom to
     )
     with force_locale(LOCALE):
         when = gettext(
             "%(day)s at %(clock)s", day=_day(start, zone, SHORT_DAY), clock=_clock(start, zone)
         )
         context = _words(reminder.kind, booking, center, provider if to_provider else None)
+        link = (
+            public_link("pages.bookings.detail", public_url=public_url, booking_id=booking.id)
+            if to_provider and public_url
+            else None
+        )
         context.update(
             subject=_subject(reminder.kind, when),
             center_time=gettext("%(time)s (center's time)", time=_full(start, center.timezone)),
             your_time=None
             if same_clock(start, center.timezone, zone)
             else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone)),
-            link=public_link("pages.bookings.detail", public_url=public_url, booking_id=booking.id)
-            if to_provider and public_url
-            else None,
+            link=link,
+            # Moving and cancelling are the booking page's: only while it can still change.
+            move_link=f"{link}#move-heading" if link and booking.status == BOOKED else None,
+            cancel_link=f"{link}#cancel-heading" if link and booking.status == BOOKED else None,
         )
         text = render_template("mail/reminder.txt", **context)
         html = render_template("mail/reminder.html", **context)
@@ -116,7 +123,7 @@ def compose(
         text=text,
         html=html,
         attachments=(calendar,),
-        message_id=message_id(reminder.id, sender),
+        message_id=message_id(reminder.id, sender, public_url),
     )
 
 
@@ -220,8 +227,9 @@ def _words(
         }[kind],
         "greeting": greeting or gettext("Hello,"),
         "lead": _lead(kind, center.name, booking.id, patient),
+        # Free text reaches the provider only: a patient is never sent what staff typed.
         "reason": gettext("Reason given: %(reason)s", reason=booking.status_reason)
-        if cancelled and booking.status_reason
+        if cancelled and booking.status_reason and provider is not None
         else None,
         "when_label": gettext("When"),
         "where_label": gettext("Where"),
@@ -239,6 +247,10 @@ def _words(
         "bring_label": bring_label,
         "bring": None if cancelled else WHAT_TO_BRING,
         "link_label": gettext("Booking page"),
+        "view_label": gettext("View the booking"),
+        "move_label": gettext("Move it"),
+        "cancel_label": gettext("Cancel it"),
+        "change_label": gettext("Move or cancel it on the booking page"),
         "calendar": {
             CANCELLATION: gettext(
                 "The calendar entry attached removes the consultation from your calendar."

@@ -52,6 +52,7 @@ class ReminderScheduler:
 
     def run(self) -> None:
         """Start both jobs now, then block until asked to stop; return once work in hand is done."""
+        quiet_apscheduler()
         now = datetime.now(UTC)
         self.scheduler.add_job(
             self.dispatch, "interval", seconds=self.poll.total_seconds(), id="dispatch",
@@ -92,7 +93,8 @@ class ReminderScheduler:
         except Exception:
             log.exception("Refreshing slots failed; trying again in an hour.")
             return
-        log.info("Slots refreshed; %d added.", added)
+        # The log says what was done: nothing added is not news.
+        log.log(logging.INFO if added else logging.DEBUG, "Slots refreshed; %d added.", added)
 
     def _wake_at(self, due: datetime | None) -> None:
         """A one-off run at the next due time, when that comes before the next poll."""
@@ -102,6 +104,12 @@ class ReminderScheduler:
             self.dispatch, "date", run_date=max(due, datetime.now(UTC)), id="wake",
             replace_existing=True,
         )  # fmt: skip
+
+
+def quiet_apscheduler() -> None:
+    """APScheduler logs two INFO lines each time a job runs (every poll): only its warnings
+    and errors are kept. What the jobs did, the scheduler logs itself."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def build(app: Flask) -> ReminderScheduler:

@@ -45,7 +45,8 @@ def compose_stage_change(
     public_url: str,
     now: datetime,
 ) -> Mail:
-    """Which stage, since when, with the center's note; the patient by initials only."""
+    """Which stage, since when, and a link to the timeline; the patient by initials only.
+    The center's note is not in the mail (email is not a secure channel): the page shows it."""
     with force_locale(LOCALE):
         stage = label(event.stage)  # messages are in English, like the domain's labels
         patient = initials(referral.patient_name)
@@ -72,9 +73,11 @@ def compose_stage_change(
             "correction": gettext("This corrects an earlier entry.")
             if event.correction_of is not None
             else "",
-            "note_label": gettext("Note from the center"),
-            "note": event.note,
+            "note": gettext("The center added a note: read it on the referral page.")
+            if event.note
+            else "",
             "link_label": gettext("Referral page"),
+            "open_label": gettext("Open the referral"),
             "link": public_link(
                 "pages.referral.timeline", public_url=public_url, referral_id=referral.id
             )
@@ -92,5 +95,5 @@ def compose_stage_change(
         subject=context["subject"],
         text=text,
         html=html,
-        message_id=message_id(reminder.id, sender),
+        message_id=message_id(reminder.id, sender, public_url),
     )

@@ -2,7 +2,8 @@
 cancelling or moving it. Another provider's booking is answered as no booking at all."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ from finder.domain.errors import DomainError, UnknownReference
 from finder.extensions import current_catalog
 from finder.reminders.pages import messages_of
 from finder.storage import db
-from finder.storage.models import BookingRow
+from finder.storage.models import BookingRow, UserRow
 from finder.web.access import PROVIDER, allow, center_or_404, signed_in_actor
 from finder.web.auth import now
 from finder.web.commands import run
@@ -95,11 +96,12 @@ def status_names() -> dict[str, str]:
 @bookings.get("")
 @allow(PROVIDER)
 def index() -> str:
-    """The provider's own bookings: upcoming ones first, soonest first, then past ones."""
+    """The provider's own bookings: upcoming ones first, soonest first (those needing a new
+    time marked), then past and cancelled ones, latest first."""
     found = run(list_bookings, signed_in_actor(), own=True, limit=MAX_LISTED)
     moment = now()
-    upcoming = [b for b in found if b.slot.end_at > moment]
-    past = [b for b in reversed(found) if b.slot.end_at <= moment]
+    upcoming = [b for b in found if b.slot.end_at > moment and b.status == BOOKED]
+    past = [b for b in reversed(found) if b.slot.end_at <= moment or b.status != BOOKED]
     centers = {c: center for c in {b.center_id for b in found} if (center := _listed(c))}
     return render_template(
         "booking/list.html",
@@ -110,7 +112,20 @@ def index() -> str:
         time_text=time_text,
         same_clock=same_clock,
         statuses=status_names(),
+        needs_new_time=lambda booking: needs_new_time(booking, moment),
     )
+
+
+def needs_new_time(booking: BookingRow, moment: datetime) -> bool:
+    """A live future booking whose slot the center no longer offers (hours removed, a closure,
+    a block): the center is to move it, or the provider may pick a new time."""
+    slot = booking.slot
+    return booking.status == BOOKED and slot.start_at > moment and (slot.retired or slot.blocked)
+
+
+def _provider_email(booking: BookingRow) -> str:
+    provider = db.session().get(UserRow, booking.provider_id)
+    return provider.email if provider is not None else ""
 
 
 def _listed(center_id: str) -> Center | None:
@@ -156,6 +171,7 @@ def _booking_page(
         zone=zone,
         zones=zone_choices(center.timezone, zone or center.timezone),
         status_name=status_names()[booking.status],
+        needs_new_time=needs_new_time(booking, moment),
         indication=catalog.products.indications.get(booking.indication, booking.indication),
         product=catalog.products.names.get(booking.product or "", booking.product),
         changeable=changeable,
@@ -179,7 +195,11 @@ def invite(booking_id: int) -> Response:
     """The calendar invite: the center and the time, never the patient."""
     found = _found(download_invite, booking_id)
     organizer = parseaddr(current_app.config["MAIL_FROM"])[1] or "no-reply@localhost"
-    made = invite_for(found, _center_of(found), organizer=organizer, now=now())
+    made = replace(
+        invite_for(found, _center_of(found), organizer=organizer, now=now()),
+        published=True,
+        attendee=_provider_email(found),
+    )
     return Response(
         invite_ics(made),
         content_type=invite_content_type(made),

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as browser_session
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -30,6 +31,7 @@ from finder.booking.forms import (
     refusal_status,
     slot_refusal,
 )
+from finder.booking.pages.patient_checks import referral_patient, same_day_bookings
 from finder.booking.use_cases import book_consultation, hold_slot
 from finder.domain.bookings import (
     IdempotencyKeyReused,
@@ -43,7 +45,7 @@ from finder.domain.errors import DomainError
 from finder.domain.products import NotOnLabel
 from finder.extensions import current_catalog
 from finder.storage import db
-from finder.storage.models import HoldRow, SlotRow
+from finder.storage.models import BookingRow, HoldRow, SlotRow
 from finder.unit_of_work import UnitOfWork
 from finder.web import limits
 from finder.web.access import PROVIDER, allow, center_or_404, signed_in_actor
@@ -52,12 +54,15 @@ from finder.web.commands import run
 from finder.web.ids import record_id
 from finder.web.limits import limiter
 from finder.web.local_times import (
+    SESSION_KEY,
     abbreviation,
     clock_text,
     day_text,
     offset_text,
     provider_zone,
     same_clock,
+    time_text,
+    valid_zone,
     zone_choices,
 )
 
@@ -118,6 +123,7 @@ def _book_page(
     status: int = 200,
     held_until: str | None = None,
     held: SlotRow | None = None,
+    same_day: Sequence[str] = (),
 ) -> tuple[str, int]:
     session = db.session()
     moment = now()
@@ -162,6 +168,7 @@ def _book_page(
         held_until=held_until,
         idempotency_key=new_idempotency_key(),
         today=moment.astimezone(ZoneInfo(zone or center.timezone)).date(),
+        same_day=same_day,
     )
     return page, status
 
@@ -178,20 +185,23 @@ def book_form(center_id: str) -> tuple[str, int]:
     center = center_or_404(center_id)
     this_week = _monday(now().astimezone(ZoneInfo(center.timezone)).date())
     week = _asked_week(request.args.get("week"), this_week)
+    values = referral_patient(
+        db.session(), request.args.get("referral"), actor=signed_in_actor(), center_id=center.id
+    )
     if "slot" not in request.args:
-        return _book_page(center, week, values={}, errors={})
+        return _book_page(center, week, values=values, errors={})
     slot_id = record_id(request.args.get("slot"))
     slot = db.session().get(SlotRow, slot_id) if slot_id is not None else None
     if slot is None or slot.center_id != center.id:
         message = gettext("This time is no longer offered. Pick one of the times below.")
-        return _book_page(center, week, values={}, errors={}, message=message, status=404)
+        return _book_page(center, week, values=values, errors={}, message=message, status=404)
     week = max(_monday(slot.start_at.astimezone(ZoneInfo(center.timezone)).date()), this_week)
-    values = {"slot_id": str(slot.id)}
     try:
         hold = _hold(slot.id)
     except DomainError as error:
         message = slot_refusal(error)
-        return _book_page(center, week, values={}, errors={}, message=message, status=409)
+        return _book_page(center, week, values=values, errors={}, message=message, status=409)
+    values = {**values, "slot_id": str(slot.id)}
     until = clock_text(hold.expires_at, center.timezone)
     return _book_page(center, week, values=values, errors={}, held_until=until, held=slot)
 
@@ -217,8 +227,13 @@ def book_slot(center_id: str) -> Response | tuple[str, int]:
     center = center_or_404(center_id)
     moment = now()
     this_week = _monday(moment.astimezone(ZoneInfo(center.timezone)).date())
-    week = _asked_week(request.form.get("week"), this_week)
+    week = _asked_week(request.form.get("go_week") or request.form.get("week"), this_week)
     values = entered(request.form)
+    zone_chosen = valid_zone(request.form.get("tz"))
+    if zone_chosen is not None:  # the zone list sits in the form: remembered as `?tz=` is
+        browser_session[SESSION_KEY] = zone_chosen
+    if "show_times" in request.form or "go_week" in request.form:  # the form again, as typed
+        return _book_page(center, week, values=values, errors={})
     try:
         key = check_idempotency_key(request.form.get("idempotency_key") or None)
     except InvalidBooking:
@@ -236,6 +251,16 @@ def book_slot(center_id: str) -> Response | tuple[str, int]:
         if slot is not None and slot.center_id == center.id:
             local_day = slot.start_at.astimezone(ZoneInfo(center.timezone)).date()
             week = max(_monday(local_day), this_week)
+            if request.form.get("same_day_ok") != "1":
+                others = same_day_bookings(
+                    db.session(),
+                    wanted,
+                    actor=signed_in_actor(),
+                    timezone=center.timezone,
+                    key=key,
+                )
+                if others:
+                    return _same_day(center, week, values, others)
         booked = run(
             book_consultation,
             signed_in_actor(),
@@ -277,6 +302,20 @@ def _refused(
         errors = {"slot_id": errors.get("slot_id") or slot_refusal(error)}
         message = errors["slot_id"]
     return _book_page(center, week, values=values, errors=errors, message=message, status=status)
+
+
+def _same_day(
+    center: Center, week: date, values: Mapping[str, str], others: Sequence[BookingRow]
+) -> tuple[str, int]:
+    """Ask before a second consultation for one patient on one day."""
+    times = [f"{time_text(other.slot.start_at, center.timezone)}" for other in others]
+    message = gettext(
+        "This patient already has a consultation booked that day. Tick the box below to book "
+        "another one anyway."
+    )
+    return _book_page(
+        center, week, values=values, errors={}, message=message, status=409, same_day=times
+    )
 
 
 def _first(errors: Mapping[str, str]) -> str:

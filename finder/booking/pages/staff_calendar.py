@@ -19,6 +19,7 @@ from finder.booking.outcomes import MonthOutcomes, monthly_outcomes
 from finder.booking.pages.hours_form import HoursForm
 from finder.booking.pages.staff import (
     clock_of,
+    day_names,
     flash_displaced,
     monday_of,
     problem_words,
@@ -35,6 +36,8 @@ from finder.domain.availability import (
     LIMITS,
     InvalidAvailability,
     InvalidClosure,
+    Leftover,
+    leftovers,
     parse_availability,
     parse_closure,
 )
@@ -71,7 +74,37 @@ def center(center_id: str) -> tuple[str, int]:
 
 
 def _hours_page(center: Center, form: HoursForm, status: int = 200) -> tuple[str, int]:
-    return render("staff/hours.html", center, status, form=form, days=DAYS, limits=LIMITS)
+    published = calendar.load_availability(db.session(), center)
+    return render(
+        "staff/hours.html",
+        center,
+        status,
+        form=form,
+        days=DAYS,
+        limits=LIMITS,
+        unused=[leftover_words(item, published.slot_minutes) for item in leftovers(published)]
+        if published is not None and status == 200
+        else [],
+    )
+
+
+def leftover_words(item: Leftover, slot_minutes: int) -> str:
+    """E.g. "Tuesday 13:00–14:30: 1 slot of 60 minutes ends at 14:00; the last 30 minutes are
+    not offered."."""
+    hours = item.hours
+    return ngettext(
+        "%(day)s %(start)s–%(end)s: %(num)d slot of %(length)d minutes ends at %(last)s; the "
+        "last %(minutes)d minutes are not offered.",
+        "%(day)s %(start)s–%(end)s: %(num)d slots of %(length)d minutes end at %(last)s; the "
+        "last %(minutes)d minutes are not offered.",
+        item.slots,
+        day=day_names()[hours.day],
+        start=f"{hours.start:%H:%M}",
+        end=f"{hours.end:%H:%M}",
+        length=slot_minutes,
+        last=f"{item.last_end:%H:%M}",
+        minutes=item.minutes,
+    )
 
 
 @staff.get("/centers/<center_id>/hours")
@@ -103,6 +136,8 @@ def save_hours(center_id: str) -> Response | tuple[str, int]:
         )
     )
     flash_displaced(center_id, len(changed.displaced))
+    for item in leftovers(availability):
+        flash(leftover_words(item, availability.slot_minutes))
     return redirect(url_for("staff.week", center_id=center_id), 303)
 
 
@@ -114,6 +149,7 @@ class SlotView:
     slot: SlotRow
     bookings: list[BookingRow]
     started: bool
+    in_notice: bool = False  # not started, but too soon for a provider to book
 
     @property
     def state(self) -> str:
@@ -164,8 +200,12 @@ def week(center_id: str) -> tuple[str, int]:
     for booking in bookings:
         by_slot[booking.slot_id].append(booking)
     by_day: dict[date, list[SlotView]] = defaultdict(list)
+    published = calendar.load_availability(session, found)
+    notice_until = at + timedelta(hours=published.min_notice_hours if published else 0)
     for slot in calendar.week_slots(session, found, monday):
-        view = SlotView(slot, by_slot.get(slot.id, []), slot.start_at <= at)
+        started = slot.start_at <= at
+        in_notice = not started and slot.start_at < notice_until
+        view = SlotView(slot, by_slot.get(slot.id, []), started, in_notice)
         by_day[clock.local_day(slot.start_at)].append(view)
     closures = calendar.closures_of(session, found.id, since=monday)
     today = today_at(found)
@@ -183,7 +223,8 @@ def week(center_id: str) -> tuple[str, int]:
         days=days,
         this_week=monday_of(today),
         providers=providers_of(session, bookings),
-        published=calendar.load_availability(session, found) is not None,
+        published=published is not None,
+        notice_hours=published.min_notice_hours if published else 0,
         displaced=len(calendar.displaced(session, found, now=at)),
         outcomes=[
             outcome_row(month)

@@ -25,17 +25,24 @@ from finder.referrals.intake import check_request
 from finder.referrals.pages import referrals
 from finder.referrals.pages.lists import centers
 from finder.referrals.pages.scope import TIMELINE, center_today, latest_today
-from finder.referrals.records import InvalidReferral, ReferralExists
+from finder.referrals.records import InvalidReferral, NearReferral, ReferralExists
 from finder.web.access import PROVIDER, allow, signed_in_actor
 from finder.web.commands import run
 
 
-def _new_page(values: Mapping[str, str], errors: Mapping[str, str], status: int) -> tuple[str, int]:
+def _new_page(
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    status: int,
+    *,
+    near: list[int] | None = None,
+) -> tuple[str, int]:
     catalog = current_catalog()
     page = render_template(
         "referrals/new.html",
         values=values,
         errors=errors,
+        near=near or [],
         center_choices=[
             (c.id, f"{c.name} ({c.address.city}, {c.address.state})")
             for c in sorted(catalog.centers.centers, key=lambda c: (c.name, c.id))
@@ -82,7 +89,19 @@ def create() -> Response | tuple[str, int]:
             return _new_page(values, {**referral_problems(error), **form.errors}, 400)
         return _new_page(values, form.errors, 400)
     try:
-        made = run(use_cases.refer, signed_in_actor(), form.request, catalog=catalog)
+        made = run(
+            use_cases.refer,
+            signed_in_actor(),
+            form.request,
+            catalog=catalog,
+            ask_about_near=request.form.get("another_patient") != "1",
+        )
+    except NearReferral as error:  # "Ana López" beside "Ana María López", born the same day
+        problem = gettext(
+            "You have already referred a patient born that day with a similar name to this "
+            "center. Open that referral, or confirm below that this is another patient."
+        )
+        return _new_page(values, {"patient_name": problem}, 409, near=error.referral_ids)
     except InvalidReferral as error:
         return _new_page(values, referral_problems(error), 400)
     except ReferralExists as error:  # the same patient, already referred here and still open
