@@ -3,8 +3,9 @@
 Order: centers within the rule's drive radius first, then by drive minutes, then by distance;
 centers with no road from the patient (another island, Alaska, Puerto Rico) come last, by
 distance. Drive minutes grow with distance, so that order is (no road?, distance). A numpy pass
-over spherical distances picks the candidates; the exact geodesic (geopy, WGS-84) is computed
-only for them, with a margin wider than the sphere's error, so the answer equals the exact one.
+over spherical distances picks the candidates; the exact WGS-84 geodesic (finder.domain.geodesy,
+vectorised, the same figures as geographiclib's) is computed only for them, with a margin wider
+than the sphere's error, so the answer equals the exact one.
 """
 
 import math
@@ -12,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from geographiclib.geodesic import Geodesic
 
 from finder.domain.centers import Center
 from finder.domain.drive_model import DEFAULT_ROAD_MODEL, RoadModel
 from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.geodesy import geodesic_km, geodesic_km_many
 from finder.domain.products import POPULATIONS, Population, ProductCatalog
 from finder.domain.proximity_rules import ProximityRule
 from finder.domain.road_network import connected_by_road, land_mass, land_masses
@@ -66,13 +67,6 @@ class RankedCenter:
     reach: Reach
 
 
-def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """WGS-84 geodesic distance: geographiclib's Inverse, the engine of geopy's `geodesic`,
-    called directly (same figures, without geopy's per-call set-up)."""
-    result = Geodesic.WGS84.Inverse(a[0], a[1], b[0], b[1], Geodesic.DISTANCE)
-    return float(result["s12"]) / 1000.0
-
-
 def reach_between(
     origin: tuple[float, float],
     center: Center,
@@ -116,8 +110,10 @@ class CenterIndex:
         self.catalog = catalog
         self.road_model = road_model
         self._by_id = {center.id: center for center in self.centers}
-        self._lat = np.radians([c.lat for c in self.centers])
-        self._lon = np.radians([c.lon for c in self.centers])
+        self._lat_deg = np.array([c.lat for c in self.centers], dtype=float)
+        self._lon_deg = np.array([c.lon for c in self.centers], dtype=float)
+        self._lat = np.radians(self._lat_deg)
+        self._lon = np.radians(self._lon_deg)
         masses = land_masses([c.lat for c in self.centers], [c.lon for c in self.centers])
         self._mass_names = sorted(set(masses))
         self._mass = np.array([self._mass_names.index(m) for m in masses], dtype=np.int16)
@@ -153,14 +149,11 @@ class CenterIndex:
             reach_km = self.road_model.distance_for_minutes(filters.max_minutes)
             key = np.where(road & (spherical <= _widen(reach_km)), key, np.inf)
         chosen = _nearest_with_margin(key, filters.limit)
+        rows = candidates[chosen]
+        exact = geodesic_km_many(lat, lon, self._lat_deg[rows], self._lon_deg[rows])
         ranked = [
-            RankedCenter(
-                self.centers[candidates[i]],
-                _reach(
-                    self._geodesic_km(lat, lon, candidates[i]), bool(road[i]), rule, self.road_model
-                ),
-            )
-            for i in chosen
+            RankedCenter(self.centers[row], _reach(float(km), bool(on_road), rule, self.road_model))
+            for row, km, on_road in zip(rows.tolist(), exact, road[chosen].tolist(), strict=True)
         ]
         if filters.max_minutes is not None:
             limit_minutes = filters.max_minutes
@@ -197,10 +190,6 @@ class CenterIndex:
         )
         distance: np.ndarray = 2.0 * _EARTH_MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(half, 0, 1)))
         return distance
-
-    def _geodesic_km(self, lat: float, lon: float, row: int) -> float:
-        center = self.centers[row]
-        return geodesic_km((lat, lon), (center.lat, center.lon))
 
 
 def _widen(km: float) -> float:
