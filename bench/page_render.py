@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import folium
 
 from finder.app import create_app
-from finder.cli import load_centers_file
+from finder.centers.use_cases import load_centers_file
+from finder.extensions import catalog_cache
 from finder.config import PROJECT_ROOT
 from finder.search import results_page
 from finder.search.maps import MapParts
@@ -63,7 +64,7 @@ def main() -> None:
         upgrade(url)
         app = create_app({"DATABASE_URL": url})
         with app.app_context():
-            count = load_centers_file(PROJECT_ROOT / "data" / "centers.csv")
+            count = load_centers_file(PROJECT_ROOT / "data" / "centers.csv", catalog_cache().products)
         client = app.test_client()
         for place in PLACES:  # warm-up: gazetteer, index, land outline, templates
             client.get("/", query_string={"near": place, "limit": count})

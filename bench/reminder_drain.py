@@ -39,10 +39,10 @@ from sqlalchemy import create_engine, delete, insert, select, text
 from finder.app import create_app
 from finder.booking.bookings import book
 from finder.booking.calendar import free_slots, save_availability
-from finder.cli import load_centers_file
+from finder.centers.use_cases import load_centers_file
 from finder.domain.availability import parse_availability
 from finder.domain.bookings import BookingRequest, Patient
-from finder.extensions import current_catalog
+from finder.extensions import catalog_cache, current_catalog
 from finder.reminders.dispatch import Dispatcher, Drained
 from finder.reminders.messages import message_id
 from finder.reminders.scheduler import build
@@ -146,7 +146,7 @@ def make_app(database_url: str, smtp: SmtpServer, workdir: Path) -> Flask:
     )
     app.instance_path = str(workdir / "instance")
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
 
 

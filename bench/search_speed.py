@@ -100,7 +100,7 @@ def full_search(real: list[Center]) -> None:
 
     from finder.app import create_app
     from finder.centers.catalog import Catalog
-    from finder.cli import load_centers_file
+    from finder.centers.use_cases import load_centers_file
     from finder.geocoding import OfflineGeocoder, warm_up
     from finder.search.service import search_centers
     from finder.storage.migrate import upgrade
@@ -132,7 +132,7 @@ def full_search(real: list[Center]) -> None:
         upgrade(url)
         app = create_app({"DATABASE_URL": url})
         with app.app_context():
-            load_centers_file(DATA / "centers.csv")
+            load_centers_file(DATA / "centers.csv", PRODUCTS)
         client = app.test_client()
         client.get("/api/v1/centers", query_string={"near": "02115"})
         api = median_ms(
