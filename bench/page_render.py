@@ -16,8 +16,8 @@ import folium
 
 from finder.app import create_app
 from finder.centers.use_cases import load_centers_file
-from finder.extensions import catalog_cache
 from finder.config import PROJECT_ROOT
+from finder.extensions import catalog_cache
 from finder.search import results_page
 from finder.search.maps import MapParts
 from finder.storage.migrate import upgrade
@@ -64,7 +64,9 @@ def main() -> None:
         upgrade(url)
         app = create_app({"DATABASE_URL": url})
         with app.app_context():
-            count = load_centers_file(PROJECT_ROOT / "data" / "centers.csv", catalog_cache().products)
+            count = load_centers_file(
+                PROJECT_ROOT / "data" / "centers.csv", catalog_cache().products
+            )
         client = app.test_client()
         for place in PLACES:  # warm-up: gazetteer, index, land outline, templates
             client.get("/", query_string={"near": place, "limit": count})

@@ -10,6 +10,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -143,9 +144,52 @@ def full_search(real: list[Center]) -> None:
     print(f"GET /api/v1/centers through Flask and SQLite (real list): {api:5.3f} ms median")
 
 
+HTTP_PLACES = ["02115", "Houston, TX", "98109", "Denver, CO", "60637", "Nashville, TN", "96813"]
+HTTP_PRODUCTS = ["yescarta", "kymriah", "breyanzi", "abecma", "carvykti", "tecartus"]
+
+
+def http_search(rounds: int = 300) -> tuple[float, float]:
+    """p50 ms of GET /api/v1/centers?near=…&product=… and of GET /api/v1/rules, over HTTP on
+    the same `finder serve` (gunicorn, SQLite, the real list), requests interleaved."""
+    import tempfile
+
+    from tests.live_server import LiveServer, call, running
+
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        server = LiveServer(f"sqlite:///{workdir / 'finder.db'}", workdir, workers=2)
+        server.init_db()
+        with running(server):
+            base = server.base_url
+
+            def search(n: int) -> float:
+                place, product = HTTP_PLACES[n % 7], HTTP_PRODUCTS[n % len(HTTP_PRODUCTS)]
+                query = f"near={quote(place)}&product={product}"
+                answer = call(base, "GET", f"/api/v1/centers?{query}")
+                if answer.status != 200:
+                    raise SystemExit(f"search {query}: {answer}")
+                return answer.seconds * 1000.0
+
+            def rules() -> float:
+                answer = call(base, "GET", "/api/v1/rules")
+                if answer.status != 200:
+                    raise SystemExit(f"rules: {answer}")
+                return answer.seconds * 1000.0
+
+            for n in range(40):  # warm-up: both workers, the gazetteer, the index
+                search(n)
+                rules()
+            searches, answers = [], []
+            for n in range(rounds):
+                searches.append(search(n))
+                answers.append(rules())
+    return statistics.median(searches), statistics.median(answers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--synthetic", type=int, default=100_000)
+    parser.add_argument("--http-rounds", type=int, default=300)
     args = parser.parse_args()
     real = read_centers_csv(DATA / "centers.csv", PRODUCTS)
     print(f"ranked search, top {FILTERS.limit}, rule {RULE.id}; times are medians in ms")
@@ -156,6 +200,12 @@ def main() -> None:
     compare("real centers (data/)", real, searches=500, naive_searches=100)
     compare("synthetic", synthetic_centers(args.synthetic), searches=200, naive_searches=3)
     full_search(real)
+    search_ms, rules_ms = http_search(args.http_rounds)
+    print()
+    print(f"over HTTP, same server, {args.http_rounds} of each interleaved (p50):")
+    print(f"GET /api/v1/centers?near=…&product=…  {search_ms:7.3f} ms")
+    print(f"GET /api/v1/rules                      {rules_ms:7.3f} ms")
+    print(f"ratio search / rules: {search_ms / rules_ms:.2f} (goal at most 1.5)")
 
 
 if __name__ == "__main__":
