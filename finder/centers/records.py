@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finder.centers.changes import catalog_changed
 from finder.domain.centers import Address, Center
 from finder.storage.models import CatalogRevision, CenterRow
 
@@ -24,6 +25,7 @@ def replace_centers(session: Session, centers: Sequence[Center], *, now: datetim
     state.revision += 1
     state.loaded_at = now
     session.add(state)
+    catalog_changed(session)
     return state.revision
 
 
