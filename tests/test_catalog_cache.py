@@ -42,7 +42,7 @@ def statements(session: Session) -> list[str]:
     seen: list[str] = []
     engine = session.get_bind()
 
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
