@@ -3,8 +3,11 @@ second, total drain time, and the lag between each message's due time and its ar
 server (p50 / p95 / max), next to a naive baseline in the same run.
 
 All COUNT reminders fall due at the same instant T0 (a burst, as after downtime). Variants:
-  naive       one Dispatcher claiming ONE row per transaction (batch_size=1)
-  configured  the Dispatcher as `finder scheduler` builds it (batch_size 20)
+  naive       the dispatcher as it was before SMTP sessions and workers, claiming ONE row per
+              transaction (batch_size=1), one SMTP connection and one composition per message,
+              the lease renewed and the outcome written in transactions of their own
+  configured  the Dispatcher as `finder scheduler` builds it (batch_size 20, REMINDER_WORKERS
+              threads once there is a backlog, an SMTP session per worker)
   2 parallel  two configured Dispatchers in threads of this process, PostgreSQL only
               (FOR UPDATE SKIP LOCKED; SQLite's BEGIN IMMEDIATE serialises writers)
 
@@ -36,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask
 from sqlalchemy import create_engine, delete, insert, select, text
 
+from bench.figures import Figure, speed_up
 from finder.app import create_app
 from finder.booking.bookings import book
 from finder.booking.calendar import free_slots, save_availability
@@ -66,6 +70,26 @@ ALL_DAY = {
     "min_notice_hours": 1,
     "horizon_days": 5,
 }
+
+
+@dataclass
+class NaiveDispatcher(Dispatcher):
+    """The baseline: one message after another, each through `deliver` on its own (its own
+    SMTP connection, composed afresh, its outcome written in a transaction of its own)."""
+
+    def _drain(self) -> Drained:
+        drained = Drained()
+        while not self.stop.is_set():
+            token, ids = self.claim()
+            if not ids:
+                break
+            for number, reminder_id in enumerate(ids):
+                if self.stop.is_set():
+                    drained.released += self.release(token, ids[number:])
+                    break
+                outcome = self.deliver(reminder_id, token)
+                setattr(drained, outcome, getattr(drained, outcome) + 1)
+        return drained
 
 
 class TimedServer(SmtpServer):
@@ -274,7 +298,12 @@ def variants(app: Flask, database: str) -> Iterator[tuple[str, Callable[[], list
     def configured(worker: str) -> Dispatcher:
         return replace(build(app).dispatcher, worker=worker)
 
-    yield "naive (1 row per claim)", lambda: [replace(configured("bench-naive"), batch_size=1)]
+    def naive() -> Dispatcher:
+        made = configured("bench-naive")
+        fields = {name: getattr(made, name) for name in made.__dataclass_fields__}
+        return NaiveDispatcher(**{**fields, "batch_size": 1, "workers": 1})
+
+    yield "naive (1 row per claim)", lambda: [naive()]
     yield "configured", lambda: [configured("bench-configured")]
     if database == "postgresql":
         yield "2 parallel (SKIP LOCKED)", lambda: [configured("bench-a"), configured("bench-b")]
@@ -316,30 +345,20 @@ def database_url(database: str, workdir: Path) -> Iterator[str]:
             yield url
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql"
-    )
-    parser.add_argument("--count", type=int, default=10_000, help="reminders due at once")
-    args = parser.parse_args()
-    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
-    unknown = set(databases) - {"sqlite", "postgresql"}
-    if unknown or not databases or args.count < 1:
-        parser.error("--databases takes sqlite and/or postgresql; --count must be at least 1")
-
+def run(databases: list[str], count: int) -> list[Result]:
+    """Every variant on every database, its table printed."""
     print(
-        f"Reminder drain: {args.count} reminders all due at one instant T0, per database and "
+        f"Reminder drain: {count} reminders all due at one instant T0, per database and "
         f"variant; machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}."
     )
     print(
         "SMTP server: aiosmtpd on loopback in this same process (it shares the CPU and the GIL "
-        "with the dispatchers); one SMTP connection per message, as SmtpSender does."
+        "with the dispatchers)."
     )
     print(
-        "Lag = arrival at the server − due_at. naive = batch_size 1 (one row claimed per "
-        "transaction); configured = the dispatcher `finder scheduler` builds; 2 parallel = two "
-        "of those in threads, PostgreSQL only."
+        "Lag = arrival at the server − due_at. naive = one row claimed per transaction, one "
+        "SMTP connection per message; configured = the dispatcher `finder scheduler` builds; "
+        "2 parallel = two of those in threads, PostgreSQL only."
     )
     notes: list[str] = []
     results: list[Result] = []
@@ -353,7 +372,7 @@ def main() -> None:
                     print(f"  {notes[-1]}", file=sys.stderr)
                     continue
             with database_url(database, workdir) as url:
-                results += bench_database(database, url, args.count, workdir / database)
+                results += bench_database(database, url, count, workdir / database)
 
     print()
     print(HEADER)
@@ -369,6 +388,76 @@ def main() -> None:
         print(f"T0 to start of drain (insert commit, counted in the lag): at most {gap:.2f} s")
     for note in notes:
         print(note)
+    return results
+
+
+def figures(
+    count: int = 10_000, databases: tuple[str, ...] = ("sqlite", "postgresql")
+) -> list[Figure]:
+    """Per database: drain time and rate, lag p95 and duplicates, ours against naive."""
+    results = run(list(databases), count)
+    found: list[Figure] = []
+    for database in databases:
+        naive = next(
+            (r for r in results if r.database == database and r.variant.startswith("naive")), None
+        )
+        ours = next(
+            (r for r in results if r.database == database and r.variant == "configured"), None
+        )
+        if naive is None or ours is None:
+            continue
+        rate, naive_rate = ours.sent / ours.seconds, naive.sent / naive.seconds
+        found += [
+            speed_up(
+                f"{count:,} reminders drained into aiosmtpd, {database}",
+                "s",
+                ours.seconds,
+                naive.seconds,
+                "<= 30 s and >= 3x the naive rate",
+                ours.seconds <= 30 and rate >= 3 * naive_rate and ours.missing == 0,
+            ),
+            Figure(
+                f"reminder rate, {database}",
+                "msg/s",
+                rate,
+                naive_rate,
+                rate / naive_rate,
+                ">= 3x",
+                rate >= 3 * naive_rate,
+            ),
+            speed_up(
+                f"reminder lag p95 (arrival - due), {database}",
+                "s",
+                ours.percentile(0.95),
+                naive.percentile(0.95),
+                "reported",
+                None,
+            ),
+            Figure(
+                f"duplicate and missing messages, {database}",
+                "messages",
+                ours.duplicates + ours.missing,
+                naive.duplicates + naive.missing,
+                None,
+                "0",
+                ours.duplicates + ours.missing == 0,
+            ),
+        ]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql"
+    )
+    parser.add_argument("--count", type=int, default=10_000, help="reminders due at once")
+    args = parser.parse_args()
+    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
+    unknown = set(databases) - {"sqlite", "postgresql"}
+    if unknown or not databases or args.count < 1:
+        parser.error("--databases takes sqlite and/or postgresql; --count must be at least 1")
+    run(databases, args.count)
 
 
 if __name__ == "__main__":
