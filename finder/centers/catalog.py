@@ -51,12 +51,17 @@ class CatalogCache:
         self._seen_changes = -1
         self._catalog = Catalog(self.products, self.rules, CenterIndex([], self.products))
 
-    def current(self, session: Session) -> Catalog:
-        """The catalog; a query for its revision only when the last check is old enough."""
+    def current(self, session: Session | Callable[[], Session]) -> Catalog:
+        """The catalog; a query for its revision only when the last check is old enough.
+
+        `session` may be a function giving one, so that a request served from the cache
+        opens no session at all."""
         now = self.clock()
         if self._seen_changes == changes.count() and now - self._checked_at < self.check_seconds:
             return self._catalog
         seen = changes.count()
+        if not isinstance(session, Session):
+            session = session()
         revision = catalog_revision(session)
         with self._lock:
             if revision != self._revision:

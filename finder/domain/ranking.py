@@ -11,6 +11,7 @@ than the sphere's error, so the answer equals the exact one.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -120,6 +121,7 @@ class CenterIndex:
         self._product_bits = _bits([c.products for c in self.centers], catalog.ids)
         self._indication_bits = _bits([c.indications for c in self.centers], catalog.indications)
         self._population_bits = _bits([c.populations for c in self.centers], POPULATIONS)
+        self._matches: dict[tuple[str | None, ...], np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.centers)
@@ -138,7 +140,7 @@ class CenterIndex:
         if not len(candidates) or filters.limit < 1:
             return []
         spherical = self._spherical_km(lat, lon, candidates)
-        mass = land_mass(lat, lon)
+        mass = _origin_mass(lat, lon)
         road = (
             self._mass[candidates] == self._mass_names.index(mass)
             if mass in self._mass_names
@@ -165,6 +167,14 @@ class CenterIndex:
         return ranked[: filters.limit]
 
     def _matching(self, filters: SearchFilters) -> np.ndarray:
+        """The rows that match the filters, worked out once per combination."""
+        key = (filters.product, filters.indication, filters.population)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = self._match(filters)
+        return found
+
+    def _match(self, filters: SearchFilters) -> np.ndarray:
         mask = np.ones(len(self.centers), dtype=bool)
         if filters.population is not None:
             mask &= (self._population_bits & _bit(POPULATIONS, filters.population)) != 0
@@ -190,6 +200,12 @@ class CenterIndex:
         )
         distance: np.ndarray = 2.0 * _EARTH_MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(half, 0, 1)))
         return distance
+
+
+@lru_cache(maxsize=4096)
+def _origin_mass(lat: float, lon: float) -> str:
+    """The land mass of a search's origin; origins repeat (the geocoder's places)."""
+    return land_mass(lat, lon)
 
 
 def _widen(km: float) -> float:
