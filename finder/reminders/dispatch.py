@@ -24,6 +24,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ from finder.domain.reminders import (
 from finder.mail import Mail, MailNotSent, Sender
 from finder.mail.senders import DEFAULT_SESSION_MESSAGES
 from finder.mail.sessions import MailSession, OneByOne, open_session
-from finder.reminders.messages import ComposeCache
+from finder.reminders.messages import ComposeCache, recipient_address
 from finder.reminders.stage_messages import compose_stage_change
 from finder.storage.models import (
     BookingRow,
@@ -248,9 +249,9 @@ class Dispatcher:
             return "skipped", self._outcome(
                 reminder_id, token, status=CANCELLED_REMINDER, detail=prepared
             )
-        message, attempts = prepared
+        composing, attempts = prepared
         try:
-            mail.send(message)
+            mail.send(composing())
         except MailNotSent as error:
             again = retry_at(attempts, self.clock()) if error.temporary else None
             if again is None:
@@ -293,8 +294,9 @@ class Dispatcher:
 
     def _prepare(
         self, session: Session, reminder_id: int, token: str, cache: ComposeCache
-    ) -> str | tuple[Mail, int] | None:
-        """The message to send, why not to send it, or None when the claim no longer stands."""
+    ) -> str | tuple[Callable[[], Mail], int] | None:
+        """How to compose the message to send (after the transaction: it holds no lock while
+        templates render), why not to send it, or None when the claim no longer stands."""
         now = self.clock()
         # Renew the lease for this one message; a claim taken over after a long batch is lost.
         renewed = session.execute(
@@ -329,7 +331,10 @@ class Dispatcher:
         if reason is not None:
             return reason
         center = self.centers(session, booking.center_id)
-        mail = cache.compose(
+        if not recipient_address(reminder, booking, provider):
+            return "no address to send to"
+        return partial(
+            cache.compose,
             reminder,
             booking,
             center,
@@ -337,14 +342,11 @@ class Dispatcher:
             sender=self.from_address,
             public_url=self.public_url,
             now=now,
-        )
-        if not mail.to:
-            return "no address to send to"
-        return mail, reminder.attempts
+        ), reminder.attempts
 
     def _referral_message(
         self, session: Session, reminder: ReminderRow, now: datetime
-    ) -> str | tuple[Mail, int]:
+    ) -> str | tuple[Callable[[], Mail], int]:
         """A stage change told to the referring provider; it always goes out."""
         referral = session.get(ReferralRow, reminder.referral_id or 0)
         event = session.get(ReferralEventRow, reminder.referral_event_id or 0)
@@ -361,7 +363,7 @@ class Dispatcher:
             public_url=self.public_url,
             now=now,
         )
-        return mail, reminder.attempts
+        return (lambda: mail), reminder.attempts
 
     def _outcome(
         self,
