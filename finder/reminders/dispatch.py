@@ -20,13 +20,13 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from finder.domain.centers import Center
@@ -142,29 +142,52 @@ class Dispatcher:
         """One worker: claim, then send each claimed row through this worker's SMTP session."""
         mail = open_session(self.sender, self.session_messages)
         try:
-            while not self.stop.is_set():
-                token, ids = self.claim()
-                if not ids:
-                    break
-                if len(ids) == self.batch_size:
-                    self._more_hands(drain)
-                self._send_batch(token, ids, mail, drain)
+            with self._one_connection() as sessions:
+                while not self.stop.is_set():
+                    token, ids = self.claim()
+                    if not ids:
+                        break
+                    if len(ids) == self.batch_size:
+                        self._more_hands(drain)
+                    self._send_batch(token, ids, mail, drain, sessions)
         finally:
             mail.close()
 
-    def _send_batch(self, token: str, ids: list[int], mail: MailSession, drain: _Drain) -> None:
+    def _send_batch(
+        self,
+        token: str,
+        ids: list[int],
+        mail: MailSession,
+        drain: _Drain,
+        sessions: Callable[[], Session],
+    ) -> None:
         outcome: _Outcome | None = None
         try:
             for number, reminder_id in enumerate(ids):
                 if self.stop.is_set():
-                    self._write(outcome)
+                    self._write(outcome, sessions)
                     outcome = None
                     drain.add("released", self.release(token, ids[number:]))
                     break
-                counter, outcome = self._deliver(reminder_id, token, mail, drain.cache, outcome)
+                counter, outcome = self._deliver(
+                    reminder_id, token, mail, drain.cache, outcome, sessions
+                )
                 drain.add(counter)
         finally:
-            self._write(outcome)
+            self._write(outcome, sessions)
+
+    @contextmanager
+    def _one_connection(self) -> Iterator[Callable[[], Session]]:
+        """Sessions on one connection this worker holds for the drain: no pool checkout (and
+        its liveness ping) for every message."""
+        probe = self.sessions()
+        bind = probe.get_bind()
+        probe.close()
+        if not isinstance(bind, Engine):  # pragma: no cover - sessions bound otherwise
+            yield self.sessions
+            return
+        with bind.connect() as connection:
+            yield partial(Session, bind=connection, expire_on_commit=False)
 
     def _more_hands(self, drain: _Drain) -> None:
         """Another worker for a backlog, while fewer than `workers` are at it."""
@@ -231,11 +254,12 @@ class Dispatcher:
         mail: MailSession,
         cache: ComposeCache,
         previous: _Outcome | None,
+        sessions: Callable[[], Session] | None = None,
     ) -> tuple[str, _Outcome | None]:
         """Write the previous message's outcome and prepare this one in one transaction, then
         send; returns the counter and this message's outcome, still to be written."""
         try:
-            with self.sessions() as session:
+            with (sessions or self.sessions)() as session:
                 if previous is not None:
                     self._apply(session, previous)
                 prepared = self._prepare(session, reminder_id, token, cache)
@@ -299,7 +323,7 @@ class Dispatcher:
         templates render), why not to send it, or None when the claim no longer stands."""
         now = self.clock()
         # Renew the lease for this one message; a claim taken over after a long batch is lost.
-        renewed = session.execute(
+        reminder = session.scalars(
             update(ReminderRow)
             .where(
                 ReminderRow.id == reminder_id,
@@ -307,19 +331,21 @@ class Dispatcher:
                 ReminderRow.status == PENDING,
             )
             .values(claimed_until=now + self.lease)
+            .returning(ReminderRow)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if renewed != 1:
+        ).one_or_none()
+        if reminder is None:
             return None
-        reminder = session.get(ReminderRow, reminder_id)
-        if reminder is None:  # pragma: no cover - rows are never deleted
-            return "gone"
         if reminder.referral_id is not None:
             return self._referral_message(session, reminder, now)
-        booking = session.get(BookingRow, reminder.booking_id or 0)
-        provider = session.get(UserRow, booking.provider_id) if booking else None
-        if booking is None or provider is None:  # pragma: no cover - foreign keys
+        found = session.execute(
+            select(BookingRow, UserRow)
+            .join(UserRow, UserRow.id == BookingRow.provider_id)
+            .where(BookingRow.id == (reminder.booking_id or 0))
+        ).one_or_none()
+        if found is None:  # pragma: no cover - foreign keys
             return "booking gone"
+        booking, provider = found
         reason = skip_reason(
             reminder.kind,
             booking_status=booking.status,
@@ -392,10 +418,12 @@ class Dispatcher:
             .execution_options(synchronize_session=False)
         )
 
-    def _write(self, outcome: _Outcome | None) -> None:
+    def _write(
+        self, outcome: _Outcome | None, sessions: Callable[[], Session] | None = None
+    ) -> None:
         """Write an outcome in a transaction of its own."""
         if outcome is None:
             return
-        with self.sessions() as session:
+        with (sessions or self.sessions)() as session:
             self._apply(session, outcome)
             session.commit()
