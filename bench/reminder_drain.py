@@ -6,10 +6,10 @@ All COUNT reminders fall due at the same instant T0 (a burst, as after downtime)
   naive       the dispatcher as it was before SMTP sessions and workers, claiming ONE row per
               transaction (batch_size=1), one SMTP connection and one composition per message,
               the lease renewed and the outcome written in transactions of their own
-  configured  the Dispatcher as `finder scheduler` builds it (batch_size 20, REMINDER_WORKERS
-              threads once there is a backlog, an SMTP session per worker)
-  2 parallel  two configured Dispatchers in threads of this process, PostgreSQL only
-              (FOR UPDATE SKIP LOCKED; SQLite's BEGIN IMMEDIATE serialises writers)
+  configured  the Dispatcher as `finder scheduler` builds it by default (batch_size 20, one
+              worker, one SMTP session for many messages, composing once)
+  REMINDER_WORKERS=4  the same with four worker threads once there is a backlog
+  2 parallel  two of those in threads of this process, PostgreSQL only (SKIP LOCKED)
 
 The SMTP server is aiosmtpd on loopback, in this process: it shares the CPU (and the GIL) with
 the dispatchers. Each arrival is stamped with time.time() and its Message-ID; duplicates are
@@ -37,7 +37,8 @@ from typing import Any, cast
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask
-from sqlalchemy import create_engine, delete, insert, select, text
+from sqlalchemy import create_engine, delete, insert, select, text, update
+from sqlalchemy.orm import Session
 
 from bench.figures import Figure, speed_up
 from finder.app import create_app
@@ -47,18 +48,21 @@ from finder.centers.use_cases import load_centers_file
 from finder.domain.availability import parse_availability
 from finder.domain.bookings import BookingRequest, Patient
 from finder.extensions import catalog_cache, current_catalog
+from finder.mail import Mail, MailNotSent
 from finder.reminders.dispatch import Dispatcher, Drained
-from finder.reminders.messages import message_id
+from finder.reminders.messages import compose, message_id
 from finder.reminders.scheduler import build
 from finder.storage import db
 from finder.storage.migrate import upgrade
-from finder.storage.models import ReminderRow
+from finder.storage.models import BookingRow, ReminderRow, UserRow
 from tests.accounts import CENTER_X, add_account
 from tests.conftest import SMALL_CENTERS
 from tests.live_server import POSTGRES_ADMIN_URL, fresh_postgres_database
 from tests.smtp import SmtpServer, running
 
 MAIL_FROM = "Finder <reminders@finder.test>"
+WORKERS = 4
+FAST = f"REMINDER_WORKERS={WORKERS}"
 ALL_DAY = {
     "weekly": [
         {"day": day, "start": "00:00", "end": "23:00"}
@@ -74,8 +78,10 @@ ALL_DAY = {
 
 @dataclass
 class NaiveDispatcher(Dispatcher):
-    """The baseline: one message after another, each through `deliver` on its own (its own
-    SMTP connection, composed afresh, its outcome written in a transaction of its own)."""
+    """The baseline, as the dispatcher was before SMTP sessions and workers: one message after
+    another, the lease renewed and the row, booking and provider read one by one in a
+    transaction, composed afresh, sent on an SMTP connection of its own, and the outcome
+    written in a transaction of its own."""
 
     def _drain(self) -> Drained:
         drained = Drained()
@@ -90,6 +96,48 @@ class NaiveDispatcher(Dispatcher):
                 outcome = self.deliver(reminder_id, token)
                 setattr(drained, outcome, getattr(drained, outcome) + 1)
         return drained
+
+    def deliver(self, reminder_id: int, token: str) -> str:
+        with self.sessions() as session:
+            prepared = self._naive_prepare(session, reminder_id, token)
+            session.commit()
+        if prepared is None:
+            return "withdrawn"
+        if isinstance(prepared, str):
+            self._write(self._outcome(reminder_id, token, status="cancelled", detail=prepared))
+            return "skipped"
+        try:
+            self.sender.send(prepared)
+        except MailNotSent as error:
+            self._write(self._outcome(reminder_id, token, status="failed", detail=error.reason))
+            return "failed"
+        self._write(self._outcome(reminder_id, token, status="sent", detail="", sent=True))
+        return "sent"
+
+    def _naive_prepare(self, session: Session, reminder_id: int, token: str) -> Mail | str | None:
+        now = self.clock()
+        renewed = session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.id == reminder_id,
+                ReminderRow.claimed_by == token,
+                ReminderRow.status == "pending",
+            )
+            .values(claimed_until=now + self.lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if renewed != 1:
+            return None
+        reminder = session.get(ReminderRow, reminder_id)
+        booking = session.get(BookingRow, reminder.booking_id or 0) if reminder else None
+        provider = session.get(UserRow, booking.provider_id) if booking else None
+        if reminder is None or booking is None or provider is None:
+            return "booking gone"
+        center = self.centers(session, booking.center_id)
+        return compose(
+            reminder, booking, center, provider, sender=self.from_address,
+            public_url=self.public_url, now=now,
+        )  # fmt: skip
 
 
 class TimedServer(SmtpServer):
@@ -304,9 +352,17 @@ def variants(app: Flask, database: str) -> Iterator[tuple[str, Callable[[], list
         return NaiveDispatcher(**{**fields, "batch_size": 1, "workers": 1})
 
     yield "naive (1 row per claim)", lambda: [naive()]
-    yield "configured", lambda: [configured("bench-configured")]
+
+    def workers(worker: str, count: int = WORKERS) -> Dispatcher:
+        return replace(configured(worker), workers=count)
+
+    yield "configured (1 worker)", lambda: [configured("bench-configured")]
+    yield FAST, lambda: [workers("bench-workers")]
     if database == "postgresql":
-        yield "2 parallel (SKIP LOCKED)", lambda: [configured("bench-a"), configured("bench-b")]
+        yield (
+            f"2 parallel, {WORKERS} workers each",
+            lambda: [workers("bench-a"), workers("bench-b")],
+        )
 
 
 def bench_database(database: str, url: str, count: int, workdir: Path) -> list[Result]:
@@ -401,9 +457,7 @@ def figures(
         naive = next(
             (r for r in results if r.database == database and r.variant.startswith("naive")), None
         )
-        ours = next(
-            (r for r in results if r.database == database and r.variant == "configured"), None
-        )
+        ours = next((r for r in results if r.database == database and r.variant == FAST), None)
         if naive is None or ours is None:
             continue
         rate, naive_rate = ours.sent / ours.seconds, naive.sent / naive.seconds
