@@ -57,7 +57,8 @@ class Sender(Protocol):
 
 @dataclass(frozen=True)
 class SmtpSender:
-    """Delivers through an SMTP server, one connection per message."""
+    """Delivers through an SMTP server: `send`, one connection per message; `session`, one
+    connection for many."""
 
     host: str
     port: int
@@ -137,12 +138,8 @@ class SmtpSender:
 
     def _deliver(self, message: EmailMessage) -> None:
         """One SMTP session; a failing QUIT does not undo a message the server accepted."""
-        smtp = self._connect()
+        smtp = self._open()
         try:
-            if self.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if self.username is not None and self.password is not None:
-                smtp.login(self.username, self.password)
             smtp.send_message(message)
         finally:
             with contextlib.suppress(smtplib.SMTPException, OSError):

@@ -5,7 +5,7 @@ from typing import Any
 from finder.domain.centers import Center
 from finder.domain.products import Product
 from finder.domain.proximity_rules import ProximityRule
-from finder.domain.ranking import RankedCenter
+from finder.domain.ranking import RankedCenter, Reach
 from finder.geocoding import Place
 
 
@@ -45,9 +45,11 @@ def center_json(center: Center) -> dict[str, Any]:
 
 
 def ranked_json(ranked: RankedCenter) -> dict[str, Any]:
-    reach = ranked.reach
+    return {**center_json(ranked.center), **reach_json(ranked.reach)}
+
+
+def reach_json(reach: Reach) -> dict[str, Any]:
     return {
-        **center_json(ranked.center),
         "distance_km": round(reach.distance_km, 1),
         "distance_mi": round(reach.distance_mi, 1),
         "drive_minutes": round(reach.drive_minutes) if reach.drive_minutes is not None else None,
