@@ -9,6 +9,8 @@ than the sphere's error, so the answer equals the exact one.
 """
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +32,7 @@ _SPHERE_TOLERANCE = 0.01
 _SPHERE_SLACK_KM = 0.5
 _NO_ROAD_OFFSET_KM = 100_000.0
 DEFAULT_LIMIT = 20
+RECENT = 2048  # answers kept per index
 MAX_LIMIT = 500
 
 
@@ -122,6 +125,8 @@ class CenterIndex:
         self._indication_bits = _bits([c.indications for c in self.centers], catalog.indications)
         self._population_bits = _bits([c.populations for c in self.centers], POPULATIONS)
         self._matches: dict[tuple[str | None, ...], np.ndarray] = {}
+        self._recent: OrderedDict[tuple[object, ...], tuple[RankedCenter, ...]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.centers)
@@ -135,7 +140,26 @@ class CenterIndex:
     def rank(
         self, lat: float, lon: float, rule: ProximityRule, filters: SearchFilters
     ) -> list[RankedCenter]:
-        """The centers that match the filters, best reachable first, at most filters.limit."""
+        """The centers that match the filters, best reachable first, at most filters.limit.
+
+        Searches repeat (the geocoder's places are a fixed set), so the last RECENT answers of
+        this index are kept: the ranking is a function of the index and its arguments."""
+        key = (lat, lon, rule, filters)
+        with self._lock:
+            found = self._recent.get(key)
+            if found is not None:
+                self._recent.move_to_end(key)
+                return list(found)
+        ranked = self._rank(lat, lon, rule, filters)
+        with self._lock:
+            self._recent[key] = tuple(ranked)
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return ranked
+
+    def _rank(
+        self, lat: float, lon: float, rule: ProximityRule, filters: SearchFilters
+    ) -> list[RankedCenter]:
         candidates = self._matching(filters)
         if not len(candidates) or filters.limit < 1:
             return []
