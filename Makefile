@@ -28,12 +28,9 @@ lint: install
 test: lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
+# One table (figure, ours, naive baseline, ratio, goal), also written to bench/results/*.json.
 bench: install
-	$(BIN)/python bench/search_speed.py
-	$(BIN)/python bench/startup_time.py
-	$(BIN)/python bench/page_render.py
-	$(BIN)/python bench/booking_throughput.py
-	$(BIN)/python bench/reminder_drain.py
+	$(BIN)/python bench/all.py
 
 clean:
 	rm -rf $(VENV) instance test-output

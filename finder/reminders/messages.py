@@ -8,6 +8,7 @@ date. Nothing here is logged. Bookings keep no language, so messages are written
 Rendered with `render_template` under an application context; no request is needed.
 """
 
+import threading
 from dataclasses import replace
 from datetime import datetime
 from email.utils import parseaddr
@@ -283,3 +284,47 @@ def _your(instant: datetime, zone: str, center_zone: str) -> str:
     if _day(instant, zone) == _day(instant, center_zone):
         return _clock(instant, zone)
     return _full(instant, zone)
+
+
+class ComposeCache:
+    """Messages composed during one drain, by everything they are made of but the reminder's
+    own id: a burst of reminders for one consultation, recipient and kind is composed once
+    (the calendar entry's DTSTAMP is then the first one's). Bounded; safe across threads."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.composed = 0  # how many were composed rather than found
+        self._kept: dict[tuple[object, ...], Mail] = {}
+        self._lock = threading.Lock()
+
+    def compose(
+        self,
+        reminder: ReminderRow,
+        booking: BookingRow,
+        center: Center,
+        provider: UserRow,
+        *,
+        sender: str,
+        public_url: str,
+        now: datetime,
+    ) -> Mail:
+        """As `compose`, from what was composed before for the same content when it can."""
+        slot = booking.slot
+        key = (
+            reminder.kind, reminder.recipient, booking.id, booking.uid, booking.sequence,
+            booking.status, booking.status_reason, booking.patient_name, booking.patient_email,
+            booking.provider_timezone, booking.patient_timezone, slot.start_at, slot.end_at,
+            center, provider.id, provider.name, provider.email, sender, public_url,
+        )  # fmt: skip
+        with self._lock:
+            mail = self._kept.get(key)
+        if mail is None:
+            mail = compose(
+                reminder, booking, center, provider, sender=sender, public_url=public_url, now=now
+            )
+            with self._lock:
+                self.composed += 1
+                if len(self._kept) >= self.size:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[key] = mail
+        return replace(mail, message_id=message_id(reminder.id, sender))
