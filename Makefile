@@ -26,7 +26,7 @@ lint: install
 
 # Two workers, each test file on one of them (its servers and module fixtures stay together).
 test: lint
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 # One table (figure, ours, naive baseline, ratio, goal), also written to bench/results/*.json.
 bench: install
