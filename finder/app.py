@@ -26,6 +26,7 @@ from finder.search import api as search_api
 from finder.search.pages import pages
 from finder.storage import db
 from finder.waitlist import api as waitlist_api
+from finder.waitlist.pages import waitlist_pages
 from finder.web import (
     access,
     auth,
@@ -119,6 +120,7 @@ def register_web(app: Flask) -> None:
         health,
         coverage_pages,
         fhir,
+        waitlist_pages,
     ):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now
