@@ -30,6 +30,7 @@ REFERENCE = {
     "type": "string",
     "minLength": 1,
     "maxLength": MAX_REFERENCE,
+    "pattern": "^[A-Za-z0-9][A-Za-z0-9.\\-_/#]*$",
     "description": "The patient's initials or your own reference, never a name: letters, "
     "digits or . - _ / #, without spaces.",
 }
@@ -116,7 +117,7 @@ def entry_json(row: WaitlistRow) -> dict[str, Any]:
     access=PROVIDER,
     body="WaitlistRequest",
     rate_limit=limits.BOOKING,
-    responses={201: "WaitlistEntry", 400: "Error", 404: "Error"},
+    responses={201: "WaitlistEntry", 400: "Error", 404: "Error", 422: "Error"},
     path_examples={"center_id": "dana-farber-boston"},
 )
 def join_waitlist(center_id: str) -> tuple[Response, int]:
@@ -133,7 +134,7 @@ def join_waitlist(center_id: str) -> tuple[Response, int]:
     "first.",
     access=SIGNED_IN,
     query=FILTERS,
-    responses={200: "Waitlist", 400: "Error"},
+    responses={200: "Waitlist", 400: "Error", 404: "Error"},
 )
 def list_waitlist() -> Response:
     values = parse_query(FILTERS, request.args)
