@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from finder import wiring
 from finder.centers.use_cases import load_centers_file
@@ -296,3 +296,23 @@ def test_a_bad_request_is_refused_with_the_field_named(site, people, body, field
     assert response.status_code in (400, 422), response.get_json()
     assert field in response.get_json()["fields"]
     assert "Jane" not in response.get_data(as_text=True)
+
+
+def test_the_schedulers_tick_passes_on_an_offer_whose_hold_ran_out(site, people):
+    slot = slots(site)[3]
+    admin = bearer(site, people["admin"].email)
+    booked = book(site, admin, slot.id)
+    first = join(site, bearer(site, people["provider_a"].email), "JD")
+    second = join(site, bearer(site, people["provider_b"].email), "KL")
+    cancel(site, admin, booked)
+    scheduler = build(site)
+    assert scheduler.pass_on_offers() == 0  # the offer stands
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    with site.app_context(), db.transaction() as session:
+        session.execute(update(WaitlistOfferRow).values(expires_at=past))
+        session.execute(update(HoldRow).values(expires_at=past))
+    assert scheduler.pass_on_offers() == 1
+    assert [(o.request_id, o.status) for o in offers(site)] == [
+        (first, "lapsed"),
+        (second, "open"),
+    ]
