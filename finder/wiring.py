@@ -10,6 +10,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from finder.audit import Origin
+from finder.domain.errors import UnknownReference
 from finder.events import BookingCancelled, BookingMade, BookingMoved, PlaceFreed, StageRecorded
 from finder.extensions import catalog_cache
 from finder.referrals.records import attach_booking
@@ -28,7 +29,10 @@ def offer_freed_place(session: Session, event: PlaceFreed) -> None:
     Needs the app (the center's catalog, the offer's time); without one nothing is offered."""
     if not has_app_context():
         return
-    center = catalog_cache().current(session).centers.get(event.center_id)
+    try:
+        center = catalog_cache().current(session).centers.get(event.center_id)
+    except UnknownReference:
+        return  # a center no longer listed offers nothing; its requests wait
     seconds = int(current_app.config.get("WAITLIST_OFFER_SECONDS", DEFAULT_WAITLIST_OFFER_SECONDS))
     for offer in waitlist.offer_freed(
         session, center, event.slot_ids, now=event.now, seconds=seconds
