@@ -25,6 +25,8 @@ from finder.referrals import api as referral_api
 from finder.search import api as search_api
 from finder.search.pages import pages
 from finder.storage import db
+from finder.waitlist import api as waitlist_api
+from finder.waitlist.pages import waitlist_pages
 from finder.web import (
     access,
     auth,
@@ -104,7 +106,8 @@ def register_web(app: Flask) -> None:
     protection.init_app(app)
     limits.init_app(app)
     # Importing these modules declares their operations on the API blueprint.
-    declaring = (account_api, search_api, center_api, booking_api, referral_api, coverage_api)
+    declaring = (account_api, search_api, center_api, booking_api, referral_api, coverage_api,
+                 waitlist_api)  # fmt: skip
     assert all(area.operations is declaring[0].operations for area in declaring)  # noqa: S101
     assert staff_calendar.staff is staff_bookings.staff is staff  # noqa: S101 - routes declared
     for blueprint in (
@@ -117,6 +120,7 @@ def register_web(app: Flask) -> None:
         health,
         coverage_pages,
         fhir,
+        waitlist_pages,
     ):
         app.register_blueprint(blueprint)
     access.init_app(app)  # after the blueprints: every route is known by now

@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "DATA_DIR": Path(os.environ.get("FINDER_DATA_DIR") or PROJECT_ROOT / "data"),
         # How long a provider who opens a slot's booking form keeps its place.
         "HOLD_SECONDS": int(_positive("HOLD_SECONDS", 600.0)),
+        # How long a freed place offered to a waitlist request is held for its provider.
+        "WAITLIST_OFFER_SECONDS": int(_positive("WAITLIST_OFFER_SECONDS", 1800.0)),
         # How long aggregators may cache the published slots (Cache-Control: max-age).
         "PUBLISH_MAX_AGE_SECONDS": int(_positive("PUBLISH_MAX_AGE_SECONDS", 60.0)),
         "JSON_SORT_KEYS": False,

@@ -48,3 +48,13 @@ class StageRecorded:
     note: str
     now: datetime
     entry_id: int  # the history entry that was recorded
+
+
+@dataclass(frozen=True)
+class PlaceFreed:
+    """A place may have freed in these slots of a center (a cancellation, a move, new hours,
+    a closure lifted, a slot opened again, an offer that ran out): the waitlist is offered it."""
+
+    center_id: str
+    slot_ids: tuple[int, ...]  # empty: any slot of the center
+    now: datetime

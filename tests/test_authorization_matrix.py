@@ -147,6 +147,15 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/bookings"): Case("provider", 400, json={}),
     ("POST", "/api/v1/slots/<slot_id>/hold"): Case("provider", 404),
     ("DELETE", "/api/v1/holds/<hold_id>"): Case("provider", 404),
+    # The waitlist: providers ask (an empty body is refused, 400) and withdraw their own (a
+    # request nobody has is 404); everyone signed in lists what they may see.
+    ("POST", "/api/v1/centers/<center_id>/waitlist"): Case("provider", 400, json={}),
+    ("GET", "/api/v1/waitlist"): Case("signed in", 200),
+    ("DELETE", "/api/v1/waitlist/<request_id>"): Case("provider", 404),
+    ("GET", "/waitlist"): Case("provider", 200),
+    ("POST", "/waitlist"): Case("provider", 400),
+    ("POST", "/waitlist/<int:request_id>/withdraw"): Case("provider", 404),
+    ("GET", "/staff/centers/<center_id>/waitlist"): Case("staff of the center", 200),
     ("GET", "/fhir/$bulk-publish"): Case("public", 200),
     ("GET", "/fhir/locations.ndjson"): Case("public", 200),
     ("GET", "/fhir/schedules.ndjson"): Case("public", 200),
@@ -238,6 +247,7 @@ def test_each_role_gets_the_expected_status_on_every_route(app, accounts, role):
         "referral_id": "999999",
         "change_id": "999999",
         "hold_id": "0" * 32,
+        "request_id": "999999",
         "state": "ZZ",
     }
     failures = []

@@ -165,6 +165,12 @@ PAGES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str] | None]] = {
         {}, {"stage": "referral", "at": TODAY.isoformat(), "note": "Wrong date."}
     ),
     ("staff.center", "GET"): ({}, None),
+    ("waitlist.mine", "GET"): ({"center": CENTER_X}, None),
+    ("waitlist.join", "POST"): (
+        {}, {"center_id": CENTER_X, "from": TODAY.isoformat(), "to": SOON, "reference": "JD"}
+    ),
+    ("waitlist.withdraw", "POST"): ({}, {}),
+    ("waitlist.center_list", "GET"): ({}, None),
     ("staff.hours", "GET"): ({}, None),
     ("staff.save_hours", "POST"): ({}, HOURS_FORM),
     ("staff.week", "GET"): ({"week": SOON}, None),
@@ -199,7 +205,7 @@ API_QUERY = {
     "q": "02115", "near": "Boston, MA", "product": "yescarta", "indication": "LBCL",
     "population": "adult", "max_minutes": "120", "limit": "5", "rule": "us-2025",
     "from": TODAY.isoformat(), "to": SOON, "status": "booked", "stage": "referral",
-    "center_id": CENTER_X, "overdue": "1", "state": "MA",
+    "center_id": CENTER_X, "overdue": "1", "state": "MA", "center": CENTER_X,
 }  # fmt: skip
 API_BODIES: dict[str, Any] = {
     "TokenRequest": {"email": "nobody@example.org", "password": "wrong"},
@@ -212,6 +218,7 @@ API_BODIES: dict[str, Any] = {
         "provider_timezone": "America/Denver",
     },
     "CancelRequest": {"reason": "Patient unwell"},
+    "WaitlistRequest": {"from": TODAY.isoformat(), "to": SOON, "reference": "J.D/7"},
     "RescheduleRequest": {"slot_id": "{other_slot}"},
     "OutcomeRequest": {"status": "completed"},
     "ReferralRequest": {
@@ -270,6 +277,8 @@ def make_world(app: Flask, accounts) -> World:
     referrals = _json(provider.get("/api/v1/referrals"))["referrals"]
     _json(staff.patch(api, json={"languages": ["English"]}, headers=headers["staff"]))
     changes = _json(staff.get(f"{api}/changes"))["changes"]
+    asked = {"from": TODAY.isoformat(), "to": SOON, "reference": "JD"}
+    waiting = _json(provider.post(f"{api}/waitlist", json=asked, headers=headers["provider"]))
     ids = {
         "center_id": CENTER_X,
         "booking_id": str(booking["id"]),
@@ -287,6 +296,7 @@ def make_world(app: Flask, accounts) -> World:
             provider.post(f"/api/v1/slots/{slots[2]['id']}/hold", headers=headers["provider"])
         )["hold_id"],
         "state": "MA",
+        "request_id": str(waiting["id"]),
     }
     return World(app, clients, tokens, ids)
 

@@ -87,8 +87,8 @@ def take_hold(
     )
     expires = now + timedelta(seconds=max(1, min(seconds, MAX_HOLD_SECONDS)))
     mine = provider_hold(session, provider_id, slot.id, now, hold_id=None)
-    if mine is not None:
-        mine.expires_at = expires
+    if mine is not None:  # renewed, never shortened (a waitlist offer holds it longer)
+        mine.expires_at = max(_utc(mine.expires_at), expires)
         session.flush()
         return mine
     if places.room_left(session, slot.id, now) < 1:

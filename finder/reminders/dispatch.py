@@ -43,12 +43,16 @@ from finder.mail.senders import DEFAULT_SESSION_MESSAGES
 from finder.mail.sessions import MailSession, OneByOne, open_session
 from finder.reminders.messages import ComposeCache, recipient_address
 from finder.reminders.stage_messages import compose_stage_change
+from finder.reminders.waitlist_messages import compose_offer, skip_offer
 from finder.storage.models import (
     BookingRow,
     ReferralEventRow,
     ReferralRow,
     ReminderRow,
+    SlotRow,
     UserRow,
+    WaitlistOfferRow,
+    WaitlistRow,
 )
 
 log = logging.getLogger("finder.reminders")
@@ -338,6 +342,8 @@ class Dispatcher:
             return None
         if reminder.referral_id is not None:
             return self._referral_message(session, reminder, now)
+        if reminder.waitlist_offer_id is not None:
+            return self._offer_message(session, reminder, now)
         found = session.execute(
             select(BookingRow, UserRow)
             .join(UserRow, UserRow.id == BookingRow.provider_id)
@@ -388,6 +394,31 @@ class Dispatcher:
             sender=self.from_address,
             public_url=self.public_url,
             now=now,
+        )
+        return (lambda: mail), reminder.attempts
+
+    def _offer_message(
+        self, session: Session, reminder: ReminderRow, now: datetime
+    ) -> str | tuple[Callable[[], Mail], int]:
+        """A freed place offered to a waitlist request's provider, while the offer stands."""
+        offer = session.get(WaitlistOfferRow, reminder.waitlist_offer_id or 0)
+        request = session.get(WaitlistRow, offer.request_id) if offer else None
+        slot = session.get(SlotRow, offer.slot_id) if offer else None
+        provider = session.get(UserRow, request.provider_id) if request else None
+        if offer is None or request is None or slot is None or provider is None:
+            return "offer gone"
+        reason = skip_offer(offer, now)
+        if reason is not None:
+            return reason
+        mail = compose_offer(
+            reminder,
+            offer,
+            request,
+            slot,
+            self.centers(session, request.center_id),
+            provider,
+            sender=self.from_address,
+            public_url=self.public_url,
         )
         return (lambda: mail), reminder.attempts
 

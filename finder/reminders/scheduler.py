@@ -20,11 +20,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from finder import wiring
 from finder.booking.calendar import refresh_all
 from finder.centers.catalog import CatalogCache
 from finder.domain.centers import Center
 from finder.reminders.dispatch import Dispatcher
 from finder.storage import db
+from finder.waitlist.use_cases import pass_on_lapsed_offers
 
 log = logging.getLogger("finder.scheduler")
 
@@ -69,7 +71,9 @@ class ReminderScheduler:
         log.info("Scheduler stopped.")
 
     def dispatch(self) -> None:
-        """Drain what is due, then wake again when the next reminder falls due."""
+        """Pass on lapsed waitlist offers, drain what is due (the new offers' mail with it),
+        then wake again when the next reminder falls due."""
+        self.pass_on_offers()
         try:
             drained = self.dispatcher.drain()
         except Exception:
@@ -83,6 +87,19 @@ class ReminderScheduler:
         if self.stop.is_set():
             return
         self._wake_at(self.dispatcher.next_due())
+
+    def pass_on_offers(self) -> int:
+        """Waitlist offers whose hold ran out unbooked go to the next matching request."""
+        try:
+            with self.app.app_context(), db.own_session(self.app, write=True) as session:
+                uow = wiring.unit_of_work(session, now=datetime.now(UTC))
+                passed = pass_on_lapsed_offers(uow)
+        except Exception:
+            log.exception("Passing on waitlist offers failed; trying again at the next poll.")
+            return 0
+        if passed:
+            log.info("Waitlist: %d offers closed.", passed)
+        return passed
 
     def refresh_slots(self) -> None:
         """Expand every center's hours into slots up to the end of its horizon."""

@@ -279,6 +279,38 @@ class HoldRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class WaitlistRow(Base):
+    """A provider's request to be offered a consultation at a center within local dates.
+    `reference` is the patient's initials or the provider's own reference: never a name."""
+
+    __tablename__ = "waitlist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    center_id: Mapped[str] = mapped_column(ForeignKey("centers.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), index=True)  # waiting|offered|booked|withdrawn
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WaitlistOfferRow(Base):
+    """A freed place offered to one request: held for its provider until `expires_at`. A slot
+    is offered to a request at most once."""
+
+    __tablename__ = "waitlist_offers"
+    __table_args__ = (UniqueConstraint("request_id", "slot_id", name="uq_waitlist_offer_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("waitlist.id"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    hold_id: Mapped[str] = mapped_column(String(32))
+    offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | booked | lapsed
+
+
 class BookingRow(Base):
     """A consultation booked by a referring provider for a patient: health information."""
 
@@ -362,6 +394,10 @@ class ReminderRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resend_of: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"), nullable=True)
+    # A waitlist offer's message (kind waitlist_offer) to the provider the place is held for.
+    waitlist_offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("waitlist_offers.id"), nullable=True
+    )
 
 
 class ReferralRow(Base):

@@ -49,6 +49,7 @@ STATUS_BY_CODE = {
     "stage_not_allowed": 422,
     "invalid_stage_change": 422,
     "invalid_referral": 422,
+    "invalid_waitlist_request": 422,  # well-formed dates that cannot be used
     "invalid_plan": 422,
     "invalid_location": 422,
     "referral_changed": 409,

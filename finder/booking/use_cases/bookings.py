@@ -27,7 +27,7 @@ from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
 from finder.domain.products import ProductCatalog
 from finder.domain.ranking import CenterIndex
-from finder.events import BookingCancelled, BookingMade, BookingMoved
+from finder.events import BookingCancelled, BookingMade, BookingMoved, PlaceFreed
 from finder.storage.models import BookingRow, SlotRow
 from finder.unit_of_work import UnitOfWork
 
@@ -198,6 +198,7 @@ def cancel_booking(
         said = check_reason(reason, required=booking.provider_id != actor.user_id)
         bookings.cancel(uow.session, booking, reason=said, now=uow.now)
         uow.publish(BookingCancelled(booking, now=uow.now))
+        uow.publish(PlaceFreed(booking.center_id, (booking.slot_id,), now=uow.now))
         _audit(uow, "booking_cancelled", booking)
         uow.commit()
     return booking
@@ -217,9 +218,11 @@ def reschedule_booking(
     with _refusal_audited(uow, "booking_rescheduled", booking):
         if slot_id is None:
             raise UnknownSlot()
+        left = booking.slot_id
         bookings.reschedule(uow.session, booking, slot_id=slot_id, now=uow.now, centers=centers)
         timezone = centers.get(booking.center_id).timezone
         uow.publish(BookingMoved(booking, timezone=timezone, now=uow.now))
+        uow.publish(PlaceFreed(booking.center_id, (left,), now=uow.now))
         _audit(uow, "booking_rescheduled", booking)
         uow.commit()
     return booking

@@ -15,6 +15,7 @@ from finder.domain.accounts import Actor
 from finder.domain.availability import Availability, Closure
 from finder.domain.bookings import check_reason
 from finder.domain.centers import Center
+from finder.events import PlaceFreed
 from finder.storage.models import CalendarRow, ClosureRow, SlotRow
 from finder.unit_of_work import UnitOfWork
 
@@ -52,6 +53,7 @@ def change_hours(
     )
     _audit(uow, "calendar_hours_changed", "center", center.id, center)
     displaced = calendar.displaced(uow.session, center, now=uow.now)
+    uow.publish(PlaceFreed(center.id, (), now=uow.now))
     uow.commit()
     return HoursChanged(refresh, displaced)
 
@@ -77,6 +79,7 @@ def remove_closure(uow: UnitOfWork, actor: Actor, center: Center, closure_id: in
     _authorize(actor, center)
     refresh = calendar.remove_closure(uow.session, center, closure_id, now=uow.now)
     _audit(uow, "closure_removed", "closure", closure_id, center)
+    uow.publish(PlaceFreed(center.id, (), now=uow.now))
     uow.commit()
     return refresh
 
@@ -92,5 +95,7 @@ def block_slot(
     if kept is not None:
         kept.updated_at = uow.now  # the calendar changed (the published slots say so)
     _audit(uow, "slot_blocked" if blocked else "slot_unblocked", "slot", slot.id, center)
+    if not blocked:
+        uow.publish(PlaceFreed(center.id, (slot.id,), now=uow.now))
     uow.commit()
     return slot

@@ -1,0 +1,105 @@
+"""The mail offering a freed place to the provider of a waitlist request, through the outbox.
+
+It names the center and the time, the request by its reference (initials or the provider's
+own: the list holds no patient names), how long the place is held, and a link built from
+PUBLIC_URL to the booking page for that slot, which uses the provider's live hold.
+"""
+
+from datetime import datetime
+
+from flask import render_template
+from flask_babel import force_locale, gettext
+from sqlalchemy.orm import Session
+
+from finder.domain.centers import Center
+from finder.domain.reminders import PROVIDER
+from finder.mail import Mail
+from finder.public_url import public_link
+from finder.reminders.messages import LOCALE, _full, message_id
+from finder.reminders.outbox import queued
+from finder.storage.models import (
+    ReminderRow,
+    SlotRow,
+    UserRow,
+    WaitlistOfferRow,
+    WaitlistRow,
+)
+
+WAITLIST_OFFER = "waitlist_offer"
+
+
+def on_offered(session: Session, offer: WaitlistOfferRow, now: datetime) -> None:
+    """The offer's mail, due now."""
+    row = queued(WAITLIST_OFFER, PROVIDER, due_at=now, now=now, slot_id=offer.slot_id)
+    row.waitlist_offer_id = offer.id
+    session.add(row)
+    session.flush()
+
+
+def skip_offer(offer: WaitlistOfferRow, now: datetime) -> str | None:
+    """Why the offer's mail should no longer go out, or None."""
+    if offer.status != "open":
+        return f"offer {offer.status}"
+    expires = offer.expires_at
+    if expires <= now:
+        return "offer ran out"
+    return None
+
+
+def compose_offer(
+    reminder: ReminderRow,
+    offer: WaitlistOfferRow,
+    request: WaitlistRow,
+    slot: SlotRow,
+    center: Center,
+    provider: UserRow,
+    *,
+    sender: str,
+    public_url: str,
+) -> Mail:
+    with force_locale(LOCALE):
+        when = _full(slot.start_at, center.timezone)
+        until = _full(offer.expires_at, center.timezone)
+        context = {
+            "lang": LOCALE,
+            "subject": gettext(
+                "A consultation opened at %(center)s: %(when)s", center=center.name, when=when
+            ),
+            "greeting": gettext("Hello %(name)s,", name=provider.name)
+            if provider.name
+            else gettext("Hello,"),
+            "lead": gettext(
+                "A place freed at %(center)s on %(when)s, within the dates of your waitlist "
+                "request %(ref)s. It is held for you until %(until)s; book it through the "
+                "link below before then, or it is offered to the next request.",
+                center=center.name,
+                when=when,
+                ref=request.reference,
+                until=until,
+            ),
+            "correction": "",
+            "note": "",
+            "link_label": gettext("Book this time"),
+            "open_label": gettext("Book this time"),
+            "link": public_link(
+                "pages.booking.book_form",
+                public_url=public_url,
+                center_id=center.id,
+                slot=slot.id,
+            )
+            if public_url
+            else "",
+            "footer": gettext(
+                "The request is named by your reference only, as email is not a secure channel."
+            ),
+            "automatic": gettext("This message was sent automatically; replies are not read."),
+        }
+        text = render_template("mail/stage_changed.txt", **context)
+        html = render_template("mail/stage_changed.html", **context)
+    return Mail(
+        to=provider.email,
+        subject=context["subject"],
+        text=text,
+        html=html,
+        message_id=message_id(reminder.id, sender, public_url),
+    )
