@@ -8,6 +8,7 @@ from finder.domain.bookings import OUTCOMES
 from finder.web.schema_parts import (
     CLOCK,
     DAY,
+    FILLED_LINE,
     ID,
     INSTANT,
     LINE,
@@ -142,7 +143,7 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
                 "required": ["name", "birth_date"],
                 "additionalProperties": False,
                 "properties": {
-                    "name": {**LINE, "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+                    "name": {**FILLED_LINE, "minLength": 1, "maxLength": 200},
                     "birth_date": DAY,
                     "email": {**LINE, "maxLength": 254},
                     "phone": {**LINE, "maxLength": 32},
