@@ -48,3 +48,19 @@ class StageRecorded:
     note: str
     now: datetime
     entry_id: int  # the history entry that was recorded
+
+
+@dataclass(frozen=True)
+class ReferralMade:
+    """A provider referred a patient to a center (its staff may want to know)."""
+
+    referral: ReferralRow
+    now: datetime
+
+
+@dataclass(frozen=True)
+class BookingsDisplaced:
+    """The center's hours or closures no longer hold these live bookings: each needs a new time."""
+
+    bookings: tuple[BookingRow, ...]
+    now: datetime

@@ -33,6 +33,8 @@ from finder.domain.reminders import (
 )
 from finder.mail import Mail, MailNotSent, Sender
 from finder.reminders.messages import compose
+from finder.reminders.staff_notices import OWN_KINDS
+from finder.reminders.staff_notices import prepare as prepare_notice
 from finder.reminders.stage_messages import compose_stage_change
 from finder.storage.models import (
     BookingRow,
@@ -214,6 +216,12 @@ class Dispatcher:
         reminder = session.get(ReminderRow, reminder_id)
         if reminder is None:  # pragma: no cover - rows are never deleted
             return "gone"
+        if reminder.kind in OWN_KINDS:  # staff notices and "needs a new time"
+            notice = prepare_notice(
+                session, reminder, self.centers,
+                sender=self.from_address, public_url=self.public_url, now=now,
+            )  # fmt: skip
+            return notice if isinstance(notice, str) else (notice, reminder.attempts)
         if reminder.referral_id is not None:
             return self._referral_message(session, reminder, now)
         booking = session.get(BookingRow, reminder.booking_id or 0)
