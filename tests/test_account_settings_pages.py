@@ -69,7 +69,11 @@ def test_the_language_chosen_is_kept_for_the_next_pages(app: Flask, accounts):
     assert 'lang="es"' in text(client.get("/account"))
 
 
-def test_a_provider_s_zone_and_clock_are_used_on_the_booking_page(app, accounts, hours):  # noqa: F811
+def test_a_provider_s_zone_and_clock_are_used_on_the_booking_page(
+    app,
+    accounts,
+    hours,  # noqa: F811 - the fixture imported above
+):
     client = signed_in_client(app, accounts["provider_a"])
     slot = slots(app)[0]
     booking = book(client, slot.id)
