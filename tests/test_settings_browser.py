@@ -1,5 +1,6 @@
-"""The account's settings in a real Chromium: staff choose their notices and a digest from
-the keyboard; the page passes axe-core on a desktop and a phone, in English and Spanish."""
+"""The account's settings and the center page's actions in a real Chromium: staff choose
+their notices and a digest from the keyboard; a provider books from a center page by keyboard;
+both pages pass axe-core on a desktop and a phone, in English and Spanish."""
 
 import pytest
 from flask import Flask
@@ -81,3 +82,33 @@ def test_the_settings_page_passes_axe_and_fits_a_phone(
     )
     assert width[0] <= width[1], f"settings is {width[0]} px wide in {width[1]} px"
     screenshot(page, f"settings-{screen}-{lang}")
+
+
+@pytest.fixture(scope="module")
+def provider(live_app: Flask) -> Account:
+    return add_account(live_app, "center_provider", role="provider", practice="Macon")
+
+
+def test_a_provider_books_from_the_center_page_with_the_keyboard(new_page, live_server, provider):
+    page = new_page(**DESKTOP)
+    sign_in_by_keyboard(page, live_server, provider)
+    page.goto(f"{live_server}/centers/{CENTER}")
+    tab_until(page, "a:Refer a patient")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/book/{CENTER}")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_center_page_with_its_actions_passes_axe(new_page, live_server, provider, screen, lang):
+    page = new_page(**SCREENS[screen])
+    sign_in_by_keyboard(page, live_server, provider)
+    page.goto(f"{live_server}/centers/{CENTER}?lang={lang}")
+    expect(page.locator(".center-actions a").first).to_be_visible()
+    assert axe_violations(page) == []
+    width = page.evaluate(
+        "() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
+    )
+    assert width[0] <= width[1], f"the center page is {width[0]} px wide in {width[1]} px"
+    screenshot(page, f"center-actions-{screen}-{lang}")
