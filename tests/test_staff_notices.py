@@ -3,6 +3,7 @@ each staff member hears of the changes they chose at their centers, at once or i
 digest, by initials only, in their language and clock; a provider whose booking lost its
 place is told once, with a link from PUBLIC_URL."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -185,3 +186,50 @@ def test_a_deactivated_staff_member_is_not_mailed(staffed):
         session.get(UserRow, staff.id).active = False
     dispatcher(app, Clock()).drain()
     assert sent_to(smtp, staff.email) == []
+
+
+def test_every_notice_reads_in_spanish_too(staffed):
+    app, provider, staff, _, smtp = staffed
+    choose(staff.id, ["moved", "referred"], language="es")
+    choose(provider.id, [], language="es")
+    booking = do_book(request_for(slot_at(WEDNESDAY, 9).id), provider.id).booking
+    with db.transaction() as session:
+        reschedule(session, booking, slot_id=slot_at(WEDNESDAY, 10).id, now=NOW,
+                   centers=current_catalog().centers)  # fmt: skip
+    with db.transaction() as session:
+        who = Actor(provider.id, Role.PROVIDER)
+        asked = ReferralRequest(
+            center_id=CENTER_X,
+            patient={"name": "Ana López", "birth_date": "1970-02-03"},  # type: ignore[arg-type]
+        )
+        referral_use_cases.refer(unit_of_work(session, now=NOW), who, asked,
+                                 catalog=current_catalog())  # fmt: skip
+    center = current_catalog().centers.get(CENTER_X)
+    afternoons = {**HOURS, "weekly": [{"day": "wed", "start": "13:00", "end": "16:00"}]}
+    with db.transaction() as session:
+        calendar_use_cases.change_hours(
+            unit_of_work(session, now=NOW), Actor(staff.id, Role.STAFF, frozenset({CENTER_X})),
+            center, parse_availability(afternoons, timezone=center.timezone),
+        )  # fmt: skip
+    dispatcher(app, Clock()).drain()
+    subjects = {m["Subject"] for m in smtp.messages}
+    assert "Una cita cambió de hora en Dana-Farber Cancer Institute" in subjects
+    assert "Nueva remisión a Dana-Farber Cancer Institute" in subjects
+    assert (
+        f"Su cita {booking.id} en Dana-Farber Cancer Institute necesita una nueva hora" in subjects
+    )
+    for message in smtp.messages:
+        if message["To"] == staff.email or "nueva hora" in message["Subject"]:
+            assert "Ana López" not in body(message) and "Alex Doe" not in body(message)
+
+
+def test_a_spanish_digest(staffed):
+    app, provider, staff, _, smtp = staffed
+    choose(staff.id, ["booked"], digest=True, language="es", timezone="America/New_York")
+    do_book(request_for(slot_at(WEDNESDAY, 9).id), provider.id)
+    clock = Clock()
+    clock.now = NOW + timedelta(days=1)
+    dispatcher(app, clock).drain()
+    (message,) = sent_to(smtp, staff.email)
+    assert message["Subject"] == "Sus centros hoy: 1 cambio"
+    assert "Reservada: cita" in body(message, "html")

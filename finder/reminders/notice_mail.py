@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
 from finder.domain.centers import Center
 from finder.domain.notices import STAFF_KINDS, clock_pattern
@@ -137,7 +137,11 @@ def compose_digest(
         return _mail(
             reminder, user.email, sender, public_url,
             lang=locale,
-            subject=gettext("Your centers today: %(count)s changes", count=len(items)),
+            subject=ngettext(
+                "Your centers today: %(num)d change",
+                "Your centers today: %(num)d changes",
+                len(items),
+            ),
             greeting=_greeting(user),
             lead=gettext("What changed at your centers since yesterday's digest:"),
             lines=[_line(item, setting, locale) for item in items],
