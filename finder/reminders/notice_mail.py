@@ -39,22 +39,22 @@ def _line(item: dict[str, Any], setting: UserSettingRow, locale: str) -> str:
     kind, center = KIND_OF.get(item["kind"], ""), item["center"]
     referral = item["referral"]
     if referral is not None:
-        return gettext(
+        return str(gettext(
             "New referral %(ref)s at %(center)s: patient %(patient)s",
             ref=referral.id, center=center.name, patient=initials(referral.patient_name),
-        )  # fmt: skip
+        ))  # fmt: skip
     booking: BookingRow = item["booking"]
     words = {
         "booked": gettext("Booked"),
         "moved": gettext("Moved"),
         "cancelled": gettext("Cancelled"),
     }
-    return gettext(
+    return str(gettext(
         "%(what)s: booking %(ref)s at %(center)s, %(when)s, patient %(patient)s",
         what=words.get(kind, kind), ref=booking.id, center=center.name,
         when=when_text(booking, center, setting, locale),
         patient=initials(booking.patient_name),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _subject(item: dict[str, Any]) -> str:
@@ -65,7 +65,7 @@ def _subject(item: dict[str, Any]) -> str:
         "cancelled": gettext("A booking was cancelled at %(center)s", center=center),
         "referred": gettext("New referral to %(center)s", center=center),
     }
-    return subjects[kind]
+    return str(subjects[kind])
 
 
 def _link(item: dict[str, Any], public_url: str) -> str:
@@ -82,7 +82,7 @@ def _link(item: dict[str, Any], public_url: str) -> str:
 
 
 def _greeting(user: UserRow) -> str:
-    return gettext("Hello %(name)s,", name=user.name) if user.name else gettext("Hello,")
+    return str(gettext("Hello %(name)s,", name=user.name) if user.name else gettext("Hello,"))
 
 
 def _mail(reminder: ReminderRow, to: str, sender: str, public_url: str, **context: Any) -> Mail:
