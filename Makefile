@@ -26,14 +26,11 @@ lint: install
 
 # Two workers, each test file on one of them (its servers and module fixtures stay together).
 test: lint
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
+# One table (figure, ours, naive baseline, ratio, goal), also written to bench/results/*.json.
 bench: install
-	$(BIN)/python bench/search_speed.py
-	$(BIN)/python bench/startup_time.py
-	$(BIN)/python bench/page_render.py
-	$(BIN)/python bench/booking_throughput.py
-	$(BIN)/python bench/reminder_drain.py
+	$(BIN)/python bench/all.py
 
 clean:
 	rm -rf $(VENV) instance test-output

@@ -6,23 +6,25 @@ compression and the browser cache disabled, so every visit fetches every asset a
 state outlines are on the map (performance.now() in the page).
 
 Run: .venv/bin/python bench/map_draw_throttled.py      (needs Chromium at /usr/bin/chromium)
+
+To measure another version of the app, point --checkout at a git worktree of it (its `finder`
+is imported instead of this one), for example the version before the map's rework:
+
+    git worktree add /tmp/before 77e14de
+    .venv/bin/python bench/map_draw_throttled.py --checkout /tmp/before
+
+That version draws the state outlines and the centers as paths in Leaflet's overlay pane (the
+outlines filled #f2efe9, no numbered markers), so "drawn" also accepts that shape.
 """
 
+import argparse
 import statistics
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from werkzeug.serving import make_server
-
-from finder.app import create_app
-from finder.centers.use_cases import load_centers_file
-from finder.config import PROJECT_ROOT
-from finder.extensions import catalog_cache
-from finder.storage.migrate import upgrade
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
@@ -35,8 +37,11 @@ SLOW = {
 SEARCH = "/?near=Helena,+MT"
 ROUNDS = 3
 DRAWN = (
-    "() => document.querySelectorAll('.center-marker').length > 0 &&"
-    " document.querySelectorAll('.leaflet-basemap-pane path').length > 40"
+    "() => (document.querySelectorAll('.center-marker').length > 0 &&"
+    " document.querySelectorAll('.leaflet-basemap-pane path').length > 40) ||"
+    # the earlier map: outlines and circle markers (with the zone and the patient) as overlay paths
+    " (document.querySelectorAll('.leaflet-overlay-pane path[fill=\"#f2efe9\"]').length > 40 &&"
+    " document.querySelectorAll('.leaflet-overlay-pane path:not([fill=\"#f2efe9\"])').length > 2)"
 )
 
 
@@ -56,6 +61,21 @@ def draw_ms(context, base: str, *, naive: bool) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent,
+        help="the checkout whose app is served (default: this one)",
+    )
+    checkout = parser.parse_args().checkout.resolve()
+    sys.path.insert(0, str(checkout))  # its `finder`, data and static files are served
+    from finder.app import create_app
+    from finder.centers.use_cases import load_centers_file
+    from finder.config import PROJECT_ROOT
+    from finder.extensions import catalog_cache
+    from finder.storage.migrate import upgrade
+
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} not found: install Debian's chromium to run this bench")
     from playwright.sync_api import sync_playwright
@@ -84,6 +104,7 @@ def main() -> None:
                 context.close()
             browser.close()
         server.shutdown()
+    print(f"checkout: {checkout}")
     print(f"map first draw, {SEARCH}, 1.6 Mbps / 150 ms, median of {ROUNDS}")
     print(f"{'naive: plain, cache disabled':<40} {statistics.median(naive):>8.0f} ms")
     print(f"{'gzip, first visit (cold cache)':<40} {statistics.median(first):>8.0f} ms")

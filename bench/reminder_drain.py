@@ -3,10 +3,13 @@ second, total drain time, and the lag between each message's due time and its ar
 server (p50 / p95 / max), next to a naive baseline in the same run.
 
 All COUNT reminders fall due at the same instant T0 (a burst, as after downtime). Variants:
-  naive       one Dispatcher claiming ONE row per transaction (batch_size=1)
-  configured  the Dispatcher as `finder scheduler` builds it (batch_size 20)
-  2 parallel  two configured Dispatchers in threads of this process, PostgreSQL only
-              (FOR UPDATE SKIP LOCKED; SQLite's BEGIN IMMEDIATE serialises writers)
+  naive       the dispatcher as it was before SMTP sessions and workers, claiming ONE row per
+              transaction (batch_size=1), one SMTP connection and one composition per message,
+              the lease renewed and the outcome written in transactions of their own
+  configured  the Dispatcher as `finder scheduler` builds it by default (batch_size 20, one
+              worker, one SMTP session for many messages, composing once)
+  REMINDER_WORKERS=4  the same with four worker threads once there is a backlog
+  2 parallel  two of those in threads of this process, PostgreSQL only (SKIP LOCKED)
 
 The SMTP server is aiosmtpd on loopback, in this process: it shares the CPU (and the GIL) with
 the dispatchers. Each arrival is stamped with time.time() and its Message-ID; duplicates are
@@ -34,27 +37,32 @@ from typing import Any, cast
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask
-from sqlalchemy import create_engine, delete, insert, select, text
+from sqlalchemy import create_engine, delete, insert, select, text, update
+from sqlalchemy.orm import Session
 
+from bench.figures import Figure, speed_up
 from finder.app import create_app
 from finder.booking.bookings import book
 from finder.booking.calendar import free_slots, save_availability
-from finder.cli import load_centers_file
+from finder.centers.use_cases import load_centers_file
 from finder.domain.availability import parse_availability
 from finder.domain.bookings import BookingRequest, Patient
-from finder.extensions import current_catalog
+from finder.extensions import catalog_cache, current_catalog
+from finder.mail import Mail, MailNotSent
 from finder.reminders.dispatch import Dispatcher, Drained
-from finder.reminders.messages import message_id
+from finder.reminders.messages import compose, message_id
 from finder.reminders.scheduler import build
 from finder.storage import db
 from finder.storage.migrate import upgrade
-from finder.storage.models import ReminderRow
+from finder.storage.models import BookingRow, ReminderRow, UserRow
 from tests.accounts import CENTER_X, add_account
 from tests.conftest import SMALL_CENTERS
 from tests.live_server import POSTGRES_ADMIN_URL, fresh_postgres_database
 from tests.smtp import SmtpServer, running
 
 MAIL_FROM = "Finder <reminders@finder.test>"
+WORKERS = 4
+FAST = f"REMINDER_WORKERS={WORKERS}"
 ALL_DAY = {
     "weekly": [
         {"day": day, "start": "00:00", "end": "23:00"}
@@ -66,6 +74,70 @@ ALL_DAY = {
     "min_notice_hours": 1,
     "horizon_days": 5,
 }
+
+
+@dataclass
+class NaiveDispatcher(Dispatcher):
+    """The baseline, as the dispatcher was before SMTP sessions and workers: one message after
+    another, the lease renewed and the row, booking and provider read one by one in a
+    transaction, composed afresh, sent on an SMTP connection of its own, and the outcome
+    written in a transaction of its own."""
+
+    def _drain(self) -> Drained:
+        drained = Drained()
+        while not self.stop.is_set():
+            token, ids = self.claim()
+            if not ids:
+                break
+            for number, reminder_id in enumerate(ids):
+                if self.stop.is_set():
+                    drained.released += self.release(token, ids[number:])
+                    break
+                outcome = self.deliver(reminder_id, token)
+                setattr(drained, outcome, getattr(drained, outcome) + 1)
+        return drained
+
+    def deliver(self, reminder_id: int, token: str) -> str:
+        with self.sessions() as session:
+            prepared = self._naive_prepare(session, reminder_id, token)
+            session.commit()
+        if prepared is None:
+            return "withdrawn"
+        if isinstance(prepared, str):
+            self._write(self._outcome(reminder_id, token, status="cancelled", detail=prepared))
+            return "skipped"
+        try:
+            self.sender.send(prepared)
+        except MailNotSent as error:
+            self._write(self._outcome(reminder_id, token, status="failed", detail=error.reason))
+            return "failed"
+        self._write(self._outcome(reminder_id, token, status="sent", detail="", sent=True))
+        return "sent"
+
+    def _naive_prepare(self, session: Session, reminder_id: int, token: str) -> Mail | str | None:
+        now = self.clock()
+        renewed = session.execute(
+            update(ReminderRow)
+            .where(
+                ReminderRow.id == reminder_id,
+                ReminderRow.claimed_by == token,
+                ReminderRow.status == "pending",
+            )
+            .values(claimed_until=now + self.lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if renewed != 1:
+            return None
+        reminder = session.get(ReminderRow, reminder_id)
+        booking = session.get(BookingRow, reminder.booking_id or 0) if reminder else None
+        provider = session.get(UserRow, booking.provider_id) if booking else None
+        if reminder is None or booking is None or provider is None:
+            return "booking gone"
+        center = self.centers(session, booking.center_id)
+        return compose(
+            reminder, booking, center, provider, sender=self.from_address,
+            public_url=self.public_url, now=now,
+        )  # fmt: skip
 
 
 class TimedServer(SmtpServer):
@@ -146,7 +218,7 @@ def make_app(database_url: str, smtp: SmtpServer, workdir: Path) -> Flask:
     )
     app.instance_path = str(workdir / "instance")
     with app.app_context():
-        load_centers_file(SMALL_CENTERS)
+        load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
 
 
@@ -274,10 +346,23 @@ def variants(app: Flask, database: str) -> Iterator[tuple[str, Callable[[], list
     def configured(worker: str) -> Dispatcher:
         return replace(build(app).dispatcher, worker=worker)
 
-    yield "naive (1 row per claim)", lambda: [replace(configured("bench-naive"), batch_size=1)]
-    yield "configured", lambda: [configured("bench-configured")]
+    def naive() -> Dispatcher:
+        made = configured("bench-naive")
+        fields = {name: getattr(made, name) for name in made.__dataclass_fields__}
+        return NaiveDispatcher(**{**fields, "batch_size": 1, "workers": 1})
+
+    yield "naive (1 row per claim)", lambda: [naive()]
+
+    def workers(worker: str, count: int = WORKERS) -> Dispatcher:
+        return replace(configured(worker), workers=count)
+
+    yield "configured (1 worker)", lambda: [configured("bench-configured")]
+    yield FAST, lambda: [workers("bench-workers")]
     if database == "postgresql":
-        yield "2 parallel (SKIP LOCKED)", lambda: [configured("bench-a"), configured("bench-b")]
+        yield (
+            f"2 parallel, {WORKERS} workers each",
+            lambda: [workers("bench-a"), workers("bench-b")],
+        )
 
 
 def bench_database(database: str, url: str, count: int, workdir: Path) -> list[Result]:
@@ -316,30 +401,20 @@ def database_url(database: str, workdir: Path) -> Iterator[str]:
             yield url
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql"
-    )
-    parser.add_argument("--count", type=int, default=10_000, help="reminders due at once")
-    args = parser.parse_args()
-    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
-    unknown = set(databases) - {"sqlite", "postgresql"}
-    if unknown or not databases or args.count < 1:
-        parser.error("--databases takes sqlite and/or postgresql; --count must be at least 1")
-
+def run(databases: list[str], count: int) -> list[Result]:
+    """Every variant on every database, its table printed."""
     print(
-        f"Reminder drain: {args.count} reminders all due at one instant T0, per database and "
+        f"Reminder drain: {count} reminders all due at one instant T0, per database and "
         f"variant; machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}."
     )
     print(
         "SMTP server: aiosmtpd on loopback in this same process (it shares the CPU and the GIL "
-        "with the dispatchers); one SMTP connection per message, as SmtpSender does."
+        "with the dispatchers)."
     )
     print(
-        "Lag = arrival at the server − due_at. naive = batch_size 1 (one row claimed per "
-        "transaction); configured = the dispatcher `finder scheduler` builds; 2 parallel = two "
-        "of those in threads, PostgreSQL only."
+        "Lag = arrival at the server − due_at. naive = one row claimed per transaction, one "
+        "SMTP connection per message; configured = the dispatcher `finder scheduler` builds; "
+        "2 parallel = two of those in threads, PostgreSQL only."
     )
     notes: list[str] = []
     results: list[Result] = []
@@ -353,7 +428,7 @@ def main() -> None:
                     print(f"  {notes[-1]}", file=sys.stderr)
                     continue
             with database_url(database, workdir) as url:
-                results += bench_database(database, url, args.count, workdir / database)
+                results += bench_database(database, url, count, workdir / database)
 
     print()
     print(HEADER)
@@ -369,6 +444,74 @@ def main() -> None:
         print(f"T0 to start of drain (insert commit, counted in the lag): at most {gap:.2f} s")
     for note in notes:
         print(note)
+    return results
+
+
+def figures(
+    count: int = 10_000, databases: tuple[str, ...] = ("sqlite", "postgresql")
+) -> list[Figure]:
+    """Per database: drain time and rate, lag p95 and duplicates, ours against naive."""
+    results = run(list(databases), count)
+    found: list[Figure] = []
+    for database in databases:
+        naive = next(
+            (r for r in results if r.database == database and r.variant.startswith("naive")), None
+        )
+        ours = next((r for r in results if r.database == database and r.variant == FAST), None)
+        if naive is None or ours is None:
+            continue
+        rate, naive_rate = ours.sent / ours.seconds, naive.sent / naive.seconds
+        found += [
+            speed_up(
+                f"{count:,} reminders drained into aiosmtpd, {database}",
+                "s",
+                ours.seconds,
+                naive.seconds,
+                "<= 30 s and >= 3x the naive rate",
+                ours.seconds <= 30 and rate >= 3 * naive_rate and ours.missing == 0,
+            ),
+            Figure(
+                f"reminder rate, {database}",
+                "msg/s",
+                rate,
+                naive_rate,
+                rate / naive_rate,
+                ">= 3x",
+                rate >= 3 * naive_rate,
+            ),
+            speed_up(
+                f"reminder lag p95 (arrival - due), {database}",
+                "s",
+                ours.percentile(0.95),
+                naive.percentile(0.95),
+                "reported",
+                None,
+            ),
+            Figure(
+                f"duplicate and missing messages, {database}",
+                "messages",
+                ours.duplicates + ours.missing,
+                naive.duplicates + naive.missing,
+                None,
+                "0",
+                ours.duplicates + ours.missing == 0,
+            ),
+        ]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql"
+    )
+    parser.add_argument("--count", type=int, default=10_000, help="reminders due at once")
+    args = parser.parse_args()
+    databases = [name.strip() for name in args.databases.split(",") if name.strip()]
+    unknown = set(databases) - {"sqlite", "postgresql"}
+    if unknown or not databases or args.count < 1:
+        parser.error("--databases takes sqlite and/or postgresql; --count must be at least 1")
+    run(databases, args.count)
 
 
 if __name__ == "__main__":

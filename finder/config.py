@@ -33,6 +33,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "TRUSTED_HOSTS": _host_names(os.environ.get("TRUSTED_HOSTS", "")),
         "SCHEDULER_POLL_SECONDS": _positive("SCHEDULER_POLL_SECONDS", 5.0),
         "REMINDER_LEASE_SECONDS": _positive("REMINDER_LEASE_SECONDS", 120.0),
+        # Threads sending reminders at once when there is a backlog; each may have one message
+        # in hand when the process is killed (sent again after, with the same Message-ID).
+        "REMINDER_WORKERS": _count("REMINDER_WORKERS") or 1,
         "GEOCODER": os.environ.get("GEOCODER") or "offline",
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT") or None,
         "TILE_URL": os.environ.get("TILE_URL") or None,

@@ -14,7 +14,7 @@ def catalog_cache() -> CatalogCache:
 
 def current_catalog() -> Catalog:
     """The catalog as of the latest centers load."""
-    return catalog_cache().current(db.session())
+    return catalog_cache().current(db.session)
 
 
 def current_geocoder() -> Geocoder:

@@ -29,6 +29,9 @@ class SmtpServer:
         self.recipients: list[list[str]] = []  # The envelope's RCPT TO, parallel to messages.
         self.reply = "250 OK"  # What DATA is answered with; set a 4xx or 5xx to refuse mail.
         self.delay = 0.0  # Seconds each message takes to be accepted, as a busy server's would.
+        # Recipients refused at RCPT TO, with the reply to give, e.g. "550 5.1.1 No such user".
+        self.refused_recipients: dict[str, str] = {}
+        self.peers: list[object] = []  # The client's address and port per message: its connection.
         self._arrived = threading.Condition()
 
     @property
@@ -67,6 +70,17 @@ class SmtpServer:
         envelope.mail_options.extend(options)
         return "250 OK"
 
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        """Refuse the recipients told to, take the others."""
+        refusal = self.refused_recipients.get(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """Keep the message, parsed as mail clients would, unless told to refuse it."""
         if not self.reply.startswith("250"):
@@ -78,6 +92,7 @@ class SmtpServer:
         with self._arrived:
             self.messages.append(message)
             self.recipients.append(list(envelope.rcpt_tos))
+            self.peers.append(session.peer)
             self._arrived.notify_all()
         return self.reply
 

@@ -313,3 +313,80 @@ def test_the_provider_is_not_told_of_a_stage_they_recorded_themselves(mailing):
         )
         queued = session.scalars(select(ReminderRow).where(ReminderRow.kind == "stage_changed"))
         assert list(queued) == []
+
+
+def test_a_refused_recipient_fails_only_its_own_message_and_the_rest_share_a_connection(mailing):
+    app, provider, smtp = mailing
+    smtp.refused_recipients["alex@example.org"] = "550 5.1.1 No such user"
+    bookings = [book_wednesday(provider, hour) for hour in (9, 10, 11)]
+    drained = dispatcher(app, Clock()).drain()
+    assert (drained.sent, drained.failed) == (3, 3)  # each patient's confirmation is refused
+    assert [m["To"] for m in smtp.messages] == [provider.email] * 3
+    assert len(set(smtp.peers)) == 1  # one SMTP connection carried them all
+    for booking in bookings:
+        assert sorted((r, s) for k, r, s in statuses(booking.id) if k == "confirmation") == [
+            ("patient", "failed"),
+            ("provider", "sent"),
+        ]
+
+
+def test_a_backlog_is_sent_by_several_workers_each_message_once(mailing):
+    app, provider, smtp = mailing
+    for day in (13, 14, 15):
+        for hour in (9, 10, 11):
+            do_book(request_for(slot_at(date(2027, 1, day), hour).id), provider.id)
+    with db.transaction() as session:
+        session.execute(update(ReminderRow).values(next_attempt_at=NOW))
+        total = len(session.scalars(select(ReminderRow.id)).all())
+    sending = dispatcher(app, Clock(), batch_size=2, workers=3, session_messages=4)
+    seen: set[str] = set()
+    original = sending._work
+
+    def work(drain):
+        seen.add(threading.current_thread().name)
+        original(drain)
+
+    sending._work = work
+    drained = sending.drain()
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert drained.sent == len(ids) == len(set(ids)) == total
+    assert len(seen) == 3  # the first worker and two that joined for the backlog
+    assert len(set(smtp.peers)) < total  # sessions carried several messages each
+    session = db.session()
+    session.expire_all()
+    rows = session.scalars(select(ReminderRow)).all()
+    assert {(r.status, r.claimed_until, r.attempts) for r in rows} == {("sent", None, 1)}
+
+
+def test_a_burst_for_one_consultation_is_composed_once_per_kind_and_recipient(mailing):
+    from finder.reminders import messages
+
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    composed = []
+
+    def counting(*args, **kwargs):
+        composed.append(args[0].kind)
+        return compose(*args, **kwargs)
+
+    compose = messages.compose
+    clock = Clock()
+    clock.now = booking.slot.start_at - timedelta(hours=2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(messages, "compose", counting)
+        with db.transaction() as session:  # the same reminder queued again and again
+            row = session.scalars(select(ReminderRow).where(ReminderRow.kind == "reminder")).first()
+            for _ in range(5):
+                session.add(
+                    ReminderRow(
+                        booking_id=row.booking_id, kind=row.kind, recipient=row.recipient,
+                        hours_before=row.hours_before, slot_id=row.slot_id, due_at=row.due_at,
+                        next_attempt_at=row.next_attempt_at, status="pending", detail="",
+                        attempts=0, claimed_by="", created_at=row.created_at,
+                    )
+                )  # fmt: skip
+        drained = dispatcher(app, clock).drain()
+    assert drained.sent == 9 == len(smtp.messages)
+    assert len({m["Message-ID"] for m in smtp.messages}) == 9
+    # confirmation and reminder, each to the provider and to the patient
+    assert sorted(composed) == ["confirmation"] * 2 + ["reminder"] * 2

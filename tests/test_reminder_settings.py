@@ -423,8 +423,10 @@ def test_without_a_choice_both_zones_are_the_centers(app, provider):
     form = booking_form(provider, later_slot(app), patient_timezone="")  # "Same as the center"
     row = booking_row(app, booked_id(provider.post(f"/book/{CENTER_X}", data=form)))
     assert (row.provider_timezone, row.patient_timezone) == ("", "")
-    # A form without the field (an older page) books as well.
-    response = provider.post(f"/book/{CENTER_X}", data=booking_form(provider, later_slot(app)))
+    # A form without the field (an older page) books as well (the same patient again that day:
+    # the provider has said it is meant).
+    form = {**booking_form(provider, later_slot(app)), "same_day_ok": "1"}
+    response = provider.post(f"/book/{CENTER_X}", data=form)
     assert booking_row(app, booked_id(response)).patient_timezone == ""
 
 

@@ -153,6 +153,7 @@ def book(
         notes=request.notes,
         provider_timezone=request.provider_timezone,
         patient_timezone=request.patient.timezone,
+        language=request.language or "en",
         sequence=0,
         created_at=now,
         updated_at=now,

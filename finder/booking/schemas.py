@@ -155,6 +155,8 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
             "notes": {**TEXT, "maxLength": 2000},
             # The IANA zone the provider reads times in; absent or "": the center's.
             "provider_timezone": STRING,
+            # The language of the booking's messages; absent: the request's.
+            "language": {"enum": ["en", "es"]},
         },
     },
     "Booking": {
@@ -183,6 +185,7 @@ BOOKING_SCHEMAS: dict[str, dict[str, Any]] = {
             "status": {"enum": ["booked", "cancelled", "completed", "no_show"]},
             "status_reason": STRING,
             "provider_timezone": STRING,
+            "language": {"enum": ["en", "es"]},
             "patient": {
                 "type": "object",
                 "required": ["name", "birth_date", "email", "phone", "timezone"],

@@ -77,6 +77,7 @@ def booking_json(
         "status": booking.status,
         "status_reason": booking.status_reason,
         "provider_timezone": booking.provider_timezone,
+        "language": booking.language,
         "patient": {
             "name": booking.patient_name,
             "birth_date": booking.patient_birth_date.isoformat(),

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from finder.centers.changes import catalog_changed
 from finder.domain.center_profile import FILE_FIELDS
 from finder.domain.centers import Address, Center
 from finder.domain.claims import ClaimStatus, ProductClaim, ReferralContact
@@ -94,6 +95,7 @@ def bump_revision(session: Session, now: datetime) -> int:
     state.revision += 1
     state.loaded_at = now
     session.add(state)
+    catalog_changed(session)
     return state.revision
 
 

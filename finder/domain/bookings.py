@@ -29,6 +29,16 @@ OUTCOMES = (COMPLETED, NO_SHOW)  # what staff record once the consultation time 
 MAX_ID = 2**31 - 1  # the largest id either database stores
 MAX_NAME = 200
 MAX_NOTES = 2000
+MESSAGE_LANGUAGES = ("en", "es")  # the languages a booking's messages are written in
+KNOWN_FIELDS = (
+    "slot_id",
+    "patient",
+    "indication",
+    "product",
+    "notes",
+    "provider_timezone",
+    "language",
+)
 MAX_REASON = 200
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{7,32}$")
@@ -105,6 +115,7 @@ class BookingRequest:
     product: str | None
     notes: str
     provider_timezone: str = ""  # the IANA zone the provider reads times in; "" for the center's
+    language: str = ""  # "en" or "es", the messages' language; "" for the door's (the page's)
 
 
 def parse_patient(data: Any, *, today: date, problems: dict[str, str]) -> Patient | None:
@@ -139,7 +150,7 @@ def parse_booking_request(
     """A booking request from its JSON (or form) shape, or InvalidBooking naming every field."""
     problems: dict[str, str] = {}
     for key in data:
-        if key not in ("slot_id", "patient", "indication", "product", "notes", "provider_timezone"):
+        if key not in KNOWN_FIELDS:
             problems[str(key)] = "unknown field"
     slot_id = data.get("slot_id")
     if not isinstance(slot_id, int) or isinstance(slot_id, bool) or not 1 <= slot_id <= MAX_ID:
@@ -155,6 +166,9 @@ def parse_booking_request(
         problems["product"] = "unknown product"
     notes = _text(data.get("notes"), "notes", MAX_NOTES, problems, multiline=True)
     provider_timezone = _zone(data.get("provider_timezone"), "provider_timezone", problems)
+    language = data.get("language") or ""
+    if language not in ("", *MESSAGE_LANGUAGES):
+        problems["language"] = "must be one of: " + ", ".join(MESSAGE_LANGUAGES)
     if problems or patient is None or not isinstance(slot_id, int):
         raise InvalidBooking(_summary(problems), fields=problems)
     return BookingRequest(
@@ -164,6 +178,7 @@ def parse_booking_request(
         product=product,
         notes=notes,
         provider_timezone=provider_timezone,
+        language=str(language),
     )
 
 

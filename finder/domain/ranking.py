@@ -3,21 +3,25 @@
 Order: centers within the rule's drive radius first, then by drive minutes, then by distance;
 centers with no road from the patient (another island, Alaska, Puerto Rico) come last, by
 distance. Drive minutes grow with distance, so that order is (no road?, distance). A numpy pass
-over spherical distances picks the candidates; the exact geodesic (geopy, WGS-84) is computed
-only for them, with a margin wider than the sphere's error, so the answer equals the exact one.
+over spherical distances picks the candidates; the exact WGS-84 geodesic (finder.domain.geodesy,
+vectorised, the same figures as geographiclib's) is computed only for them, with a margin wider
+than the sphere's error, so the answer equals the exact one.
 """
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from geographiclib.geodesic import Geodesic
 
 from finder.domain.centers import Center
 from finder.domain.claims import ProductClaim
 from finder.domain.drive_model import DEFAULT_ROAD_MODEL, RoadModel
 from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.geodesy import geodesic_km, geodesic_km_many
 from finder.domain.products import POPULATIONS, Population, ProductCatalog
 from finder.domain.proximity_rules import ProximityRule
 from finder.domain.road_network import connected_by_road, land_mass, land_masses
@@ -29,6 +33,7 @@ _SPHERE_TOLERANCE = 0.01
 _SPHERE_SLACK_KM = 0.5
 _NO_ROAD_OFFSET_KM = 100_000.0
 DEFAULT_LIMIT = 20
+RECENT = 2048  # answers kept per index
 MAX_LIMIT = 500
 
 
@@ -66,13 +71,6 @@ class RankedCenter:
     center: Center
     reach: Reach
     claim: ProductClaim | None = None  # the claim of the product searched for, if one was
-
-
-def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """WGS-84 geodesic distance: geographiclib's Inverse, the engine of geopy's `geodesic`,
-    called directly (same figures, without geopy's per-call set-up)."""
-    result = Geodesic.WGS84.Inverse(a[0], a[1], b[0], b[1], Geodesic.DISTANCE)
-    return float(result["s12"]) / 1000.0
 
 
 def reach_between(
@@ -118,14 +116,19 @@ class CenterIndex:
         self.catalog = catalog
         self.road_model = road_model
         self._by_id = {center.id: center for center in self.centers}
-        self._lat = np.radians([c.lat for c in self.centers])
-        self._lon = np.radians([c.lon for c in self.centers])
+        self._lat_deg = np.array([c.lat for c in self.centers], dtype=float)
+        self._lon_deg = np.array([c.lon for c in self.centers], dtype=float)
+        self._lat = np.radians(self._lat_deg)
+        self._lon = np.radians(self._lon_deg)
         masses = land_masses([c.lat for c in self.centers], [c.lon for c in self.centers])
         self._mass_names = sorted(set(masses))
         self._mass = np.array([self._mass_names.index(m) for m in masses], dtype=np.int16)
         self._product_bits = _bits([c.products for c in self.centers], catalog.ids)
         self._indication_bits = _bits([c.indications for c in self.centers], catalog.indications)
         self._population_bits = _bits([c.populations for c in self.centers], POPULATIONS)
+        self._matches: dict[tuple[str | None, ...], np.ndarray] = {}
+        self._recent: OrderedDict[tuple[object, ...], tuple[RankedCenter, ...]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.centers)
@@ -139,12 +142,31 @@ class CenterIndex:
     def rank(
         self, lat: float, lon: float, rule: ProximityRule, filters: SearchFilters
     ) -> list[RankedCenter]:
-        """The centers that match the filters, best reachable first, at most filters.limit."""
+        """The centers that match the filters, best reachable first, at most filters.limit.
+
+        Searches repeat (the geocoder's places are a fixed set), so the last RECENT answers of
+        this index are kept: the ranking is a function of the index and its arguments."""
+        key = (lat, lon, rule, filters)
+        with self._lock:
+            found = self._recent.get(key)
+            if found is not None:
+                self._recent.move_to_end(key)
+                return list(found)
+        ranked = self._rank(lat, lon, rule, filters)
+        with self._lock:
+            self._recent[key] = tuple(ranked)
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return ranked
+
+    def _rank(
+        self, lat: float, lon: float, rule: ProximityRule, filters: SearchFilters
+    ) -> list[RankedCenter]:
         candidates = self._matching(filters)
         if not len(candidates) or filters.limit < 1:
             return []
         spherical = self._spherical_km(lat, lon, candidates)
-        mass = land_mass(lat, lon)
+        mass = _origin_mass(lat, lon)
         road = (
             self._mass[candidates] == self._mass_names.index(mass)
             if mass in self._mass_names
@@ -155,14 +177,11 @@ class CenterIndex:
             reach_km = self.road_model.distance_for_minutes(filters.max_minutes)
             key = np.where(road & (spherical <= _widen(reach_km)), key, np.inf)
         chosen = _nearest_with_margin(key, filters.limit)
+        rows = candidates[chosen]
+        exact = geodesic_km_many(lat, lon, self._lat_deg[rows], self._lon_deg[rows])
         ranked = [
-            RankedCenter(
-                self.centers[candidates[i]],
-                _reach(
-                    self._geodesic_km(lat, lon, candidates[i]), bool(road[i]), rule, self.road_model
-                ),
-            )
-            for i in chosen
+            RankedCenter(self.centers[row], _reach(float(km), bool(on_road), rule, self.road_model))
+            for row, km, on_road in zip(rows.tolist(), exact, road[chosen].tolist(), strict=True)
         ]
         if filters.max_minutes is not None:
             limit_minutes = filters.max_minutes
@@ -181,6 +200,14 @@ class CenterIndex:
         return ranked[: filters.limit]
 
     def _matching(self, filters: SearchFilters) -> np.ndarray:
+        """The rows that match the filters, worked out once per combination."""
+        key = (filters.product, filters.indication, filters.population)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = self._match(filters)
+        return found
+
+    def _match(self, filters: SearchFilters) -> np.ndarray:
         mask = np.ones(len(self.centers), dtype=bool)
         if filters.population is not None:
             mask &= (self._population_bits & _bit(POPULATIONS, filters.population)) != 0
@@ -207,9 +234,11 @@ class CenterIndex:
         distance: np.ndarray = 2.0 * _EARTH_MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(half, 0, 1)))
         return distance
 
-    def _geodesic_km(self, lat: float, lon: float, row: int) -> float:
-        center = self.centers[row]
-        return geodesic_km((lat, lon), (center.lat, center.lon))
+
+@lru_cache(maxsize=4096)
+def _origin_mass(lat: float, lon: float) -> str:
+    """The land mass of a search's origin; origins repeat (the geocoder's places)."""
+    return land_mass(lat, lon)
 
 
 def _widen(km: float) -> float:

@@ -36,13 +36,21 @@ class InvalidQuery(GeocodingError):
 
 
 class PlaceNotFound(GeocodingError):
-    """A well-formed location that is unknown, or that lies outside the United States."""
+    """A well-formed location that is unknown, or that lies outside the United States;
+    `suggestions` are places spelt like it (a misspelling, a Spanish name), closest first."""
 
-    def __init__(self, message: str | None = None, *, reason: NotFoundReason = "not_found") -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        reason: NotFoundReason = "not_found",
+        suggestions: tuple[Place, ...] = (),
+    ) -> None:
         if message is None and reason == "outside_us":
             message = "Only locations in the United States and its territories are supported."
         super().__init__(message)
         self.reason: NotFoundReason = reason
+        self.suggestions = suggestions
 
 
 class AmbiguousPlace(GeocodingError):

@@ -14,6 +14,7 @@ from finder.geocoding.regions import (
     STATE_NAMES,
     names_foreign_place,
 )
+from finder.geocoding.suggestions import close_places, spanish_name
 
 MAX_CANDIDATES = 10
 
@@ -46,11 +47,13 @@ class OfflineGeocoder:
             place = _place(gazetteer, parts)
             if place is not None:
                 return place
+        if spanish := spanish_name(text, gazetteer):  # "Nuevo México" is no foreign place
+            raise PlaceNotFound(NOT_FOUND, suggestions=spanish)
         if names_foreign_place(words(text)):
             raise PlaceNotFound(reason="outside_us")
         if looks_like_street_only(text):
             raise PlaceNotFound(STREET_WITHOUT_CITY)
-        raise PlaceNotFound(NOT_FOUND)
+        raise PlaceNotFound(NOT_FOUND, suggestions=close_places(text, gazetteer))
 
 
 def looks_like_street_only(text: str) -> bool:

@@ -46,7 +46,7 @@ class UnusableMail(ValueError):
     plain ASCII address, or a header with a line break. Sending it again would not help."""
 
 
-def build_message(mail: Mail, *, sender: str) -> EmailMessage:
+def build_message(mail: Mail, *, sender: str, date: datetime | None = None) -> EmailMessage:
     """The MIME message: text and HTML as alternatives, attachments alongside them.
 
     The recipient goes in as one ASCII address (an internationalised domain as punycode); an
@@ -62,7 +62,7 @@ def build_message(mail: Mail, *, sender: str) -> EmailMessage:
         message["Subject"] = mail.subject
     except ValueError:  # a line break: it would start a header of its own
         raise UnusableMail("a header of the message holds a line break") from None
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(date or datetime.now(UTC))
     message["Message-ID"] = mail.message_id or make_msgid(domain=_domain_of(sender))
     message.set_content(mail.text)
     if mail.html:

@@ -14,14 +14,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal, Protocol, Self
+from typing import TYPE_CHECKING, Literal, Protocol, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from finder.mail.message import Mail, UnusableMail, build_message
 
+if TYPE_CHECKING:
+    from finder.mail.sessions import SmtpSession
+
 log = logging.getLogger("finder.mail")
 
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_SESSION_MESSAGES = 100  # messages one SMTP connection carries before a fresh one
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 QUERY_PARAMETERS = ("starttls", "timeout")
 TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no")
@@ -53,7 +57,8 @@ class Sender(Protocol):
 
 @dataclass(frozen=True)
 class SmtpSender:
-    """Delivers through an SMTP server, one connection per message."""
+    """Delivers through an SMTP server: `send`, one connection per message; `session`, one
+    connection for many."""
 
     host: str
     port: int
@@ -125,19 +130,34 @@ class SmtpSender:
         # Raised outside the handler: a server's reply may quote the recipient, so no chaining.
         raise failure
 
+    def session(self, max_messages: int = DEFAULT_SESSION_MESSAGES) -> "SmtpSession":
+        """A session that carries up to `max_messages` messages per connection."""
+        from finder.mail.sessions import SmtpSession
+
+        return SmtpSession(self, max_messages=max_messages)
+
     def _deliver(self, message: EmailMessage) -> None:
         """One SMTP session; a failing QUIT does not undo a message the server accepted."""
+        smtp = self._open()
+        try:
+            smtp.send_message(message)
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
+
+    def _open(self) -> smtplib.SMTP:
+        """A connection ready to take mail: encrypted as configured and logged in."""
         smtp = self._connect()
         try:
             if self.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
             if self.username is not None and self.password is not None:
                 smtp.login(self.username, self.password)
-            smtp.send_message(message)
-        finally:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                smtp.quit()
+        except BaseException:
             smtp.close()
+            raise
+        return smtp
 
     def _connect(self) -> smtplib.SMTP:
         """An open connection, encrypted from the start for smtps://."""
@@ -201,10 +221,10 @@ def _write_whole(path: Path, data: bytes) -> None:
             os.close(folder)
 
 
-def _message(mail: Mail, sender: str) -> EmailMessage:
+def _message(mail: Mail, sender: str, date: datetime | None = None) -> EmailMessage:
     """The MIME message, or a permanent MailNotSent for one no server would take as written."""
     try:
-        return build_message(mail, sender=sender)
+        return build_message(mail, sender=sender, date=date)
     except UnusableMail as error:
         reason = str(error)
     raise MailNotSent(reason, temporary=False)  # outside the handler: nothing chained

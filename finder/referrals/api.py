@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify, request
+from flask_babel import get_locale
 
 from finder.centers.catalog import Catalog
 from finder.domain.accounts import Actor
@@ -251,6 +252,7 @@ def create_referral() -> tuple[Response, int]:
         stage=body.get("stage") or "",
         note=body.get("note") or "",
         home=_locate(body.get("home") or ""),
+        language=str(get_locale()),
     )
     referral = run(use_cases.refer, _actor(), asked, catalog=catalog)
     return jsonify(_answer(referral, catalog, now())), 201

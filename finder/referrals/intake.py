@@ -25,6 +25,7 @@ class ReferralRequest:
     stage: str = ""
     note: str = ""
     home: Place | None = None
+    language: str = ""  # "en" or "es": the notices' language ("" for English)
 
 
 def check_request(request: ReferralRequest, catalog: Catalog, *, today: date) -> NewReferral:
@@ -58,6 +59,7 @@ def check_request(request: ReferralRequest, catalog: Catalog, *, today: date) ->
         product=request.product,
         rule_id=rule,
         home=request.home,
+        language=request.language if request.language in ("en", "es") else "en",
         stage=request.stage or "referral",
         note=request.note,
     )

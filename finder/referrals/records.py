@@ -91,6 +91,7 @@ class NewReferral:
     home: Place | None = None
     stage: str = "referral"
     note: str = ""
+    language: str = "en"  # the notices' language
 
 
 def history(referral: ReferralRow) -> list[StageChange]:
@@ -157,6 +158,7 @@ def _new_referral(
         rule_id=new.rule_id,
         stage=first.stage,
         stage_since=first.at,
+        language=new.language or "en",
         created_at=now,
         updated_at=now,
     )
@@ -274,6 +276,7 @@ def attach_booking(session: Session, event: BookingMade) -> None:
             patient_phone=booking.patient_phone,
             indication=booking.indication,
             product=booking.product,
+            language=booking.language,
         )
         match = _new_referral(session, new, provider_id=booking.provider_id, today=today, now=now)
     booking.referral_id = match.id

@@ -2,12 +2,13 @@
 
 Email is not a secure channel: the provider's copy names the patient only by initials and the
 booking reference, the patient's copy greets them generically, and neither carries the birth
-date. Nothing here is logged. Bookings keep no language, so messages are written in English
-(the words go through gettext, as the other mail's do).
+date. Nothing here is logged. A message is written in the language the booking was made in
+(English or Spanish, `BookingRow.language`), to the provider and the patient alike.
 
 Rendered with `render_template` under an application context; no request is needed.
 """
 
+import threading
 from dataclasses import replace
 from datetime import datetime
 from email.utils import parseaddr
@@ -19,7 +20,7 @@ from flask import render_template
 from flask_babel import force_locale, gettext
 
 from finder.booking.invite import invite_content_type, invite_ics
-from finder.booking.views import WHAT_TO_BRING, invite_for
+from finder.booking.views import invite_for
 from finder.domain.bookings import BOOKED
 from finder.domain.centers import Center
 from finder.domain.reminders import (
@@ -35,11 +36,17 @@ from finder.mail.message import Attachment, Mail, message_domain
 from finder.public_url import public_link
 from finder.storage.models import BookingRow, ReminderRow, UserRow
 
-LOCALE = "en"  # bookings store no language
+LOCALE = "en"  # the language of a booking or referral made before languages were kept
+LANGUAGES = ("en", "es")
 DAY = "EEEE, d MMMM y"  # Monday, 15 March 2027
 SHORT_DAY = "EEE d MMM"  # Mon 15 Mar
 CLOCK = "h:mm a"  # 9:00 AM
 FALLBACK_ORGANIZER = "no-reply@localhost"
+
+
+def mail_locale(language: str | None) -> str:
+    """The language a booking's or referral's messages are written in (English if unknown)."""
+    return language if language in LANGUAGES else LOCALE
 
 
 def message_id(reminder_id: int, sender: str, public_url: str = "") -> str:
@@ -91,11 +98,15 @@ def compose(
         ),
         attendee=recipient_address(reminder, booking, provider),  # a REQUEST names whom to
     )
-    with force_locale(LOCALE):
+    locale = mail_locale(booking.language)
+    with force_locale(locale):
         when = gettext(
-            "%(day)s at %(clock)s", day=_day(start, zone, SHORT_DAY), clock=_clock(start, zone)
+            "%(day)s at %(clock)s",
+            day=_day(start, zone, SHORT_DAY, locale),
+            clock=_clock(start, zone, locale),
         )
         context = _words(reminder.kind, booking, center, provider if to_provider else None)
+        context["lang"] = locale
         link = (
             public_link("pages.bookings.detail", public_url=public_url, booking_id=booking.id)
             if to_provider and public_url
@@ -103,10 +114,12 @@ def compose(
         )
         context.update(
             subject=_subject(reminder.kind, when),
-            center_time=gettext("%(time)s (center's time)", time=_full(start, center.timezone)),
+            center_time=gettext(
+                "%(time)s (center's time)", time=_full(start, center.timezone, locale)
+            ),
             your_time=None
             if same_clock(start, center.timezone, zone)
-            else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone)),
+            else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone, locale)),
             link=link,
             # Moving and cancelling are the booking page's: only while it can still change.
             move_link=f"{link}#move-heading" if link and booking.status == BOOKED else None,
@@ -245,7 +258,7 @@ def _words(
         "reference_label": gettext("Booking reference"),
         "reference": booking.id,
         "bring_label": bring_label,
-        "bring": None if cancelled else WHAT_TO_BRING,
+        "bring": None if cancelled else _what_to_bring(),
         "link_label": gettext("Booking page"),
         "view_label": gettext("View the booking"),
         "move_label": gettext("Move it"),
@@ -263,23 +276,77 @@ def _words(
     }
 
 
-def _day(instant: datetime, zone: str, pattern: str = DAY) -> str:
-    return format_datetime(instant, pattern, tzinfo=ZoneInfo(zone), locale=LOCALE)
+def _what_to_bring() -> str:
+    """`WHAT_TO_BRING` (the booking page's words) in the message's language."""
+    return gettext(
+        "Bring photo ID, insurance cards, a list of current medicines, recent pathology and "
+        "imaging reports, and a caregiver if you can."
+    )
 
 
-def _clock(instant: datetime, zone: str) -> str:
+def _day(instant: datetime, zone: str, pattern: str = DAY, locale: str = LOCALE) -> str:
+    return format_datetime(instant, pattern, tzinfo=ZoneInfo(zone), locale=locale)
+
+
+def _clock(instant: datetime, zone: str, locale: str = LOCALE) -> str:
     """E.g. "9:00 AM EDT"; the offset where the zone has no abbreviation ("UTC+14:00")."""
     name = instant.astimezone(ZoneInfo(zone)).tzname() or ""
-    return f"{_day(instant, zone, CLOCK)} {name if name.isalpha() else offset_text(instant, zone)}"
+    clock = _day(instant, zone, CLOCK, locale)
+    return f"{clock} {name if name.isalpha() else offset_text(instant, zone)}"
 
 
-def _full(instant: datetime, zone: str) -> str:
+def _full(instant: datetime, zone: str, locale: str = LOCALE) -> str:
     """E.g. "Monday, 15 March 2027, 9:00 AM EDT"."""
-    return f"{_day(instant, zone)}, {_clock(instant, zone)}"
+    return f"{_day(instant, zone, DAY, locale)}, {_clock(instant, zone, locale)}"
 
 
-def _your(instant: datetime, zone: str, center_zone: str) -> str:
+def _your(instant: datetime, zone: str, center_zone: str, locale: str = LOCALE) -> str:
     """The recipient's time, with the date only when it falls on another day than the center's."""
-    if _day(instant, zone) == _day(instant, center_zone):
-        return _clock(instant, zone)
-    return _full(instant, zone)
+    if _day(instant, zone, DAY, locale) == _day(instant, center_zone, DAY, locale):
+        return _clock(instant, zone, locale)
+    return _full(instant, zone, locale)
+
+
+class ComposeCache:
+    """Messages composed during one drain, by everything they are made of but the reminder's
+    own id: a burst of reminders for one consultation, recipient and kind is composed once
+    (the calendar entry's DTSTAMP is then the first one's). Bounded; safe across threads."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.composed = 0  # how many were composed rather than found
+        self._kept: dict[tuple[object, ...], Mail] = {}
+        self._lock = threading.Lock()
+
+    def compose(
+        self,
+        reminder: ReminderRow,
+        booking: BookingRow,
+        center: Center,
+        provider: UserRow,
+        *,
+        sender: str,
+        public_url: str,
+        now: datetime,
+    ) -> Mail:
+        """As `compose`, from what was composed before for the same content when it can."""
+        slot = booking.slot
+        key = (
+            reminder.kind, reminder.recipient, booking.id, booking.uid, booking.sequence,
+            booking.status, booking.status_reason, booking.patient_name, booking.patient_email,
+            booking.provider_timezone, booking.patient_timezone, booking.language, slot.start_at,
+            slot.end_at,
+            center, provider.id, provider.name, provider.email, sender, public_url,
+        )  # fmt: skip
+        with self._lock:
+            mail = self._kept.get(key)
+        if mail is None:
+            mail = compose(
+                reminder, booking, center, provider, sender=sender, public_url=public_url, now=now
+            )
+            with self._lock:
+                self.composed += 1
+                if len(self._kept) >= self.size:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[key] = mail
+        return replace(mail, message_id=message_id(reminder.id, sender))

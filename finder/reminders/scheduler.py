@@ -122,6 +122,7 @@ def build(app: Flask) -> ReminderScheduler:
         from_address=config["MAIL_FROM"],
         public_url=config["PUBLIC_URL"],
         lease=timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
+        workers=config["REMINDER_WORKERS"],
         context=app.app_context,
     )
     return ReminderScheduler(

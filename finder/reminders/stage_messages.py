@@ -13,7 +13,7 @@ from finder.domain.reminders import PROVIDER
 from finder.events import StageRecorded
 from finder.mail import Mail
 from finder.public_url import public_link
-from finder.reminders.messages import LOCALE, initials, message_id
+from finder.reminders.messages import initials, mail_locale, message_id
 from finder.reminders.outbox import queued
 from finder.storage.models import ReferralEventRow, ReferralRow, ReminderRow, UserRow
 
@@ -47,16 +47,19 @@ def compose_stage_change(
 ) -> Mail:
     """Which stage, since when, and a link to the timeline; the patient by initials only.
     The center's note is not in the mail (email is not a secure channel): the page shows it."""
-    with force_locale(LOCALE):
-        stage = label(event.stage)  # messages are in English, like the domain's labels
+    locale = mail_locale(referral.language)  # the language the referral was made in
+    with force_locale(locale):
+        # The domain's label, capitalised, is the referral pages' name of the stage.
+        named = label(event.stage)
+        stage = gettext(named[:1].upper() + named[1:])
         patient = initials(referral.patient_name)
         context = {
-            "lang": LOCALE,
+            "lang": locale,
             "subject": gettext(
                 "Referral %(ref)s at %(center)s: %(stage)s",
                 ref=referral.id,
                 center=center.name,
-                stage=stage[:1].upper() + stage[1:],
+                stage=stage,
             ),
             "greeting": gettext("Hello %(name)s,", name=provider.name)
             if provider.name
@@ -67,8 +70,8 @@ def compose_stage_change(
                 center=center.name,
                 patient=patient,
                 ref=referral.id,
-                stage=stage,
-                day=format_date(event.at, "EEEE, d MMMM y", locale=LOCALE),
+                stage=stage if locale != "en" else named,
+                day=format_date(event.at, "EEEE, d MMMM y", locale=locale),
             ),
             "correction": gettext("This corrects an earlier entry.")
             if event.correction_of is not None

@@ -95,6 +95,8 @@ def search() -> tuple[str, int]:
             context["candidates"] = error.candidates
         except GeocodingError as error:
             context["error"] = _location_message(error)
+            if isinstance(error, PlaceNotFound):
+                context["suggestions"] = error.suggestions
         except DomainError as error:
             context["error"] = _choices_message(error.fields)
     if context["page"] is not None:

@@ -304,6 +304,8 @@ class BookingRow(Base):
     # The zones the provider and the patient read times in; "" means the center's.
     provider_timezone: Mapped[str] = mapped_column(String(64), default="")
     patient_timezone: Mapped[str] = mapped_column(String(64), default="")
+    # The language the booking was made in ("en" or "es"): its messages are written in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # The patient's referral to this center, made with the first booking.
     referral_id: Mapped[int | None] = mapped_column(
         ForeignKey("referrals.id"), nullable=True, index=True
@@ -391,6 +393,8 @@ class ReferralRow(Base):
     planned_infusion: Mapped[date | None] = mapped_column(Date, nullable=True)
     stage: Mapped[str] = mapped_column(String(20), index=True)
     stage_since: Mapped[date] = mapped_column(Date)
+    # The language the referral was made in ("en" or "es"): its notices are written in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     events: Mapped[list["ReferralEventRow"]] = relationship(

@@ -80,12 +80,15 @@ def error_response(
     *,
     fields: dict[str, str] | None = None,
     candidates: list[dict[str, Any]] | None = None,
+    suggestions: list[dict[str, Any]] | None = None,
 ) -> tuple[Response, int]:
     body: dict[str, Any] = {"error": code, "message": message}
     if fields:
         body["fields"] = fields
     if candidates is not None:
         body["candidates"] = candidates
+    if suggestions is not None:
+        body["suggestions"] = suggestions
     return jsonify(body), status
 
 
@@ -129,8 +132,11 @@ def register(app: Flask) -> None:
             candidates = [place_json(p) for p in error.candidates]
             return error_response(422, "ambiguous_location", error.message, candidates=candidates)
         if isinstance(error, PlaceNotFound):
-            code = "outside_us" if error.reason == "outside_us" else "location_not_found"
-            return error_response(422, code, error.message)
+            if error.reason == "outside_us":
+                return error_response(422, "outside_us", error.message)
+            # Places spelt like it ("Chicgo": Chicago, IL), closest first; [] when none is.
+            suggestions = [place_json(p) for p in error.suggestions]
+            return error_response(422, "location_not_found", error.message, suggestions=suggestions)
         if isinstance(error, GeocoderUnavailable):
             return error_response(503, "geocoder_unavailable", error.message)
         return error_response(422, "location_not_found", error.message)

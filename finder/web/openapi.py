@@ -18,6 +18,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "message": STRING,
             "fields": {"type": "object", "additionalProperties": STRING},
             "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}},
+            "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}},
         },
     },
     "OpenAPI": {"type": "object"},

@@ -68,10 +68,15 @@ def claim_json(claim: ProductClaim, today: date) -> dict[str, Any]:
 
 
 def ranked_json(ranked: RankedCenter) -> dict[str, Any]:
-    reach = ranked.reach
     today = datetime.now(UTC).date()
+    return {**center_json(ranked.center, today), **reach_json(ranked, today)}
+
+
+def reach_json(ranked: RankedCenter, today: date) -> dict[str, Any]:
+    """What a search adds to a center: the distance and drive, and the product claim it rests
+    on."""
+    reach = ranked.reach
     return {
-        **center_json(ranked.center, today),
         "distance_km": round(reach.distance_km, 1),
         "distance_mi": round(reach.distance_mi, 1),
         "drive_minutes": round(reach.drive_minutes) if reach.drive_minutes is not None else None,

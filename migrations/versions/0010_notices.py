@@ -2,7 +2,7 @@
 account's time zone, language and 12/24-hour clock, and the outbox row's staff recipient.
 
 Revision ID: 0010_notices
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_notices"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,9 +1,11 @@
 """The bookings' API: book, list, view, cancel, move, record the outcome, send a message again,
 and the calendar invite. Reads and changes are audited by the use cases, never the content."""
 
+from dataclasses import replace
 from email.utils import parseaddr
 
 from flask import Response, current_app, jsonify, request
+from flask_babel import get_locale
 
 from finder.booking import use_cases
 from finder.booking.api.answers import (
@@ -59,6 +61,8 @@ def create_booking() -> tuple[Response, int]:
     hold_id = body.get("hold_id")
     fields = {name: value for name, value in body.items() if name != "hold_id"}
     booking_request = parse_booking_request(fields, today=now().date(), products=catalog.products)
+    if not booking_request.language:  # the messages follow the caller's language
+        booking_request = replace(booking_request, language=str(get_locale()))
     booked = run(
         use_cases.book_consultation,
         actor(),

@@ -2,7 +2,7 @@
 patient form beside them. Works without JavaScript; nothing about the patient is logged."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask import session as browser_session
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from finder.booking import calendar
@@ -247,6 +247,7 @@ def book_slot(center_id: str) -> Response | tuple[str, int]:
         wanted = parse_booking_request(
             data, today=moment.astimezone(ZoneInfo(zone)).date(), products=catalog.products
         )
+        wanted = replace(wanted, language=str(get_locale()))  # its messages in the page's
         slot = db.session().get(SlotRow, wanted.slot_id)
         if slot is not None and slot.center_id == center.id:
             local_day = slot.start_at.astimezone(ZoneInfo(center.timezone)).date()

@@ -1,9 +1,10 @@
 """The form to refer a patient to a center before a slot is chosen."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from finder.domain.bookings import ProductNotOffered
@@ -92,7 +93,7 @@ def create() -> Response | tuple[str, int]:
         made = run(
             use_cases.refer,
             signed_in_actor(),
-            form.request,
+            replace(form.request, language=str(get_locale())),  # its notices in the page's
             catalog=catalog,
             ask_about_near=request.form.get("another_patient") != "1",
         )
