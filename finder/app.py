@@ -10,6 +10,7 @@ from finder import config, wiring
 from finder.accounts import api as account_api
 from finder.accounts.admin import admin
 from finder.accounts.pages import account
+from finder.accounts.settings_page import settings
 from finder.booking import api as booking_api
 from finder.booking.pages import staff_bookings, staff_calendar
 from finder.booking.pages.fhir import fhir
@@ -114,6 +115,7 @@ def register_web(app: Flask) -> None:
         api,
         pages,
         account,
+        settings,
         admin,
         staff,
         center_pages,

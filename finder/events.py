@@ -58,3 +58,19 @@ class PlaceFreed:
     center_id: str
     slot_ids: tuple[int, ...]  # empty: any slot of the center
     now: datetime
+
+
+@dataclass(frozen=True)
+class ReferralMade:
+    """A provider referred a patient to a center (its staff may want to know)."""
+
+    referral: ReferralRow
+    now: datetime
+
+
+@dataclass(frozen=True)
+class BookingsDisplaced:
+    """The center's hours or closures no longer hold these live bookings: each needs a new time."""
+
+    bookings: tuple[BookingRow, ...]
+    now: datetime

@@ -11,10 +11,18 @@ from sqlalchemy.orm import Session
 
 from finder.audit import Origin
 from finder.domain.errors import UnknownReference
-from finder.events import BookingCancelled, BookingMade, BookingMoved, PlaceFreed, StageRecorded
+from finder.events import (
+    BookingCancelled,
+    BookingMade,
+    BookingMoved,
+    BookingsDisplaced,
+    PlaceFreed,
+    ReferralMade,
+    StageRecorded,
+)
 from finder.extensions import catalog_cache
 from finder.referrals.records import attach_booking
-from finder.reminders import outbox
+from finder.reminders import outbox, staff_notices
 from finder.reminders.stage_messages import on_stage_recorded
 from finder.reminders.waitlist_messages import on_offered
 from finder.storage.models import UserRow
@@ -48,12 +56,15 @@ def waitlist_booked(session: Session, event: BookingMade) -> None:
 # A booking never exists without its messages and its referral: they are written in its
 # transaction, in this order. A stage recorded by the center is mailed to the provider.
 HANDLERS: Mapping[type, Sequence[Handler]] = {
-    BookingMade: (outbox.on_booked, attach_booking, waitlist_booked),
-    BookingMoved: (outbox.on_rescheduled,),
-    BookingCancelled: (outbox.on_cancelled,),
+    BookingMade: (outbox.on_booked, attach_booking, waitlist_booked, staff_notices.on_booked),
+    BookingMoved: (outbox.on_rescheduled, staff_notices.on_moved),
+    BookingCancelled: (outbox.on_cancelled, staff_notices.on_cancelled),
     StageRecorded: (on_stage_recorded,),
     # A cancellation, a move, new hours, a lifted closure or block, a lapsed offer.
     PlaceFreed: (offer_freed_place,),
+    # Staff who chose to hear of these are told; a displaced booking's provider is told.
+    ReferralMade: (staff_notices.on_referred,),
+    BookingsDisplaced: (staff_notices.on_displaced,),
 }
 
 

@@ -39,6 +39,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/invitation"): Case("public", 400),
     ("POST", "/invitation"): Case("public", 400),
     ("GET", "/account"): Case("signed in", 200),
+    ("GET", "/account/settings"): Case("signed in", 200),
+    ("POST", "/account/settings"): Case("signed in", 303, form={"hour_cycle": "24"}),
     # The provider's booking pages: an empty booking form is refused (400) and books nothing.
     ("GET", "/book/<center_id>"): Case("provider", 200),
     ("POST", "/book/<center_id>"): Case("provider", 400),

@@ -120,6 +120,11 @@ PAGES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str] | None]] = {
     ),
     ("account.sign_out", "POST"): ({}, {}),
     ("account.home", "GET"): ({}, None),
+    ("settings.edit", "GET"): ({}, None),
+    ("settings.save", "POST"): (
+        {}, {"timezone": "America/Chicago", "language": "es", "hour_cycle": "12",
+             "notices": "booked", "digest": "daily"},
+    ),
     ("account.forgot_password", "GET"): ({}, None),
     ("account.forgot_password", "POST"): ({}, {"email": "nobody@example.org"}),
     ("account.reset_password", "GET"): ({"token": "not-a-real-token"}, None),

@@ -65,3 +65,12 @@ def holidays_between(first: date, last: date) -> list[Holiday]:
         if first <= holiday.day <= last
     ]
     return sorted(found, key=lambda holiday: holiday.day)
+
+
+def holidays_to_offer(today: date, closures: list[tuple[date, date]]) -> list[Holiday]:
+    """The holidays of the coming year not already inside one of the (first, last) closures."""
+    return [
+        holiday
+        for holiday in holidays_between(today, today + timedelta(days=365))
+        if not any(first <= holiday.day <= last for first, last in closures)
+    ]

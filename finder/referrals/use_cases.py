@@ -13,7 +13,7 @@ from finder.centers.catalog import Catalog
 from finder.domain.accounts import Actor
 from finder.domain.errors import DomainError
 from finder.domain.journey import InvalidStageChange, journey
-from finder.events import StageRecorded
+from finder.events import ReferralMade, StageRecorded
 from finder.geocoding import Place
 from finder.referrals import records
 from finder.referrals.centers import center_today, today_at
@@ -81,6 +81,7 @@ def refer(
         uow.session, new, catalog=catalog, provider_id=actor.user_id, today=today, now=uow.now
     )
     _audit(uow, CREATED, referral)
+    uow.publish(ReferralMade(referral, now=uow.now))
     uow.commit()
     return referral
 

@@ -42,6 +42,8 @@ from finder.mail import Mail, MailNotSent, Sender
 from finder.mail.senders import DEFAULT_SESSION_MESSAGES
 from finder.mail.sessions import MailSession, OneByOne, open_session
 from finder.reminders.messages import ComposeCache, recipient_address
+from finder.reminders.staff_notices import OWN_KINDS
+from finder.reminders.staff_notices import prepare as prepare_notice
 from finder.reminders.stage_messages import compose_stage_change
 from finder.reminders.waitlist_messages import compose_offer, skip_offer
 from finder.storage.models import (
@@ -340,6 +342,14 @@ class Dispatcher:
         ).one_or_none()
         if reminder is None:
             return None
+        if reminder.kind in OWN_KINDS:  # staff notices and "needs a new time"
+            notice = prepare_notice(
+                session, reminder, self.centers,
+                sender=self.from_address, public_url=self.public_url, now=now,
+            )  # fmt: skip
+            if isinstance(notice, str):
+                return notice
+            return (lambda: notice), reminder.attempts
         if reminder.referral_id is not None:
             return self._referral_message(session, reminder, now)
         if reminder.waitlist_offer_id is not None:

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext
 
+from finder.booking.calendar import next_free
 from finder.domain.errors import DomainError
 from finder.domain.ranking import MAX_LIMIT, SearchFilters
 from finder.domain.stay_plan import example_infusion_dates, stay_plan
@@ -17,7 +18,10 @@ from finder.geocoding import GeocodingError, Place
 from finder.public_url import public_link
 from finder.search.lodging import lodging_near, programs_for
 from finder.search.words import PlainLanguage, distance_text, drive_text
-from finder.web.access import PUBLIC, allow, center_or_404
+from finder.storage import db
+from finder.web.access import PROVIDER, PUBLIC, allow, center_or_404
+from finder.web.auth import current_actor, now
+from finder.web.local_times import short_day_text
 from finder.web.params import Param, parse_query
 
 center_page = Blueprint("center", __name__)
@@ -85,6 +89,7 @@ def show(center_id: str) -> str:
     return render_template(
         "center.html",
         center=center,
+        **_booking_links(center),
         product_names=catalog.products.names,
         product=product,
         rule=rule,
@@ -103,6 +108,18 @@ def show(center_id: str) -> str:
         if values["near"]
         else url_for("pages.search", lang=values["lang"] or None),
     )
+
+
+def _booking_links(center: Any) -> dict[str, Any]:
+    """The center's next free consultation day, and whether the caller may book and refer:
+    providers and admins do, the signed-out are asked to sign in, staff are offered neither."""
+    actor = current_actor()
+    start = next_free(db.session(), [center], now=now()).get(center.id)
+    return {
+        "next_free": short_day_text(start, center.timezone) if start else None,
+        "may_book": actor is not None and actor.role in (PROVIDER.roles or ()),
+        "signed_out": actor is None,
+    }
 
 
 def _shareable(origin: Place) -> str | None:

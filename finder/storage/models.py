@@ -398,6 +398,8 @@ class ReminderRow(Base):
     waitlist_offer_id: Mapped[int | None] = mapped_column(
         ForeignKey("waitlist_offers.id"), nullable=True
     )
+    # A staff notice's recipient (recipient "staff"): the account it goes to.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
 class ReferralRow(Base):
@@ -451,3 +453,17 @@ class ReferralEventRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     correction_of: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a position
+
+
+class UserSettingRow(Base):
+    """An account's own choices: the zone, language and clock its pages and mails use, and (for
+    staff) which changes at their centers they are mailed about, at once or in a daily digest."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="")  # "" = the center's
+    language: Mapped[str] = mapped_column(String(8), default="")  # "" = the browser's
+    hour_cycle: Mapped[str] = mapped_column(String(2), default="")  # "12" | "24" | "" = locale's
+    notices: Mapped[list[str]] = mapped_column(JSON, default=list)  # booked, moved, …
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -8,10 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import request, session
+from flask import g, request, session
 from flask_babel import get_locale, gettext
 
+from finder.domain.notices import clock_pattern
 from finder.domain.zones import offset_text, same_clock, valid_zone
+from finder.storage import db
+from finder.storage.models import UserSettingRow
+from finder.web.auth import signed_in_user
 
 __all__ = ["offset_text", "same_clock", "valid_zone"]  # for the pages, with the formatters below
 
@@ -43,13 +47,25 @@ def zone_choices(*extra: str) -> list[tuple[str, str]]:
     return choices
 
 
+def account_settings() -> tuple[str, str]:
+    """The signed-in account's own zone and clock ("" when not chosen), read once a request."""
+    if "account_clock" not in g:
+        user = signed_in_user()
+        row = db.session().get(UserSettingRow, user.id) if user else None
+        g.account_clock = (row.timezone, row.hour_cycle) if row else ("", "")
+    found: tuple[str, str] = g.account_clock
+    return found
+
+
 def provider_zone(default: str | None) -> str | None:
-    """The zone the provider asked for (`?tz=`, then remembered), else `default`."""
+    """The zone the provider asked for (`?tz=`, then remembered), else the account's, else
+    `default`."""
     asked = valid_zone(request.args.get("tz"))
     if asked is not None:
         session[SESSION_KEY] = asked
         return asked
-    return valid_zone(session.get(SESSION_KEY)) or default
+    kept = valid_zone(session.get(SESSION_KEY)) or valid_zone(account_settings()[0])
+    return kept or default
 
 
 def _formatted(instant: datetime, zone: str, pattern: str) -> str:
@@ -73,7 +89,8 @@ def short_day_text(instant: datetime, zone: str) -> str:
 
 def clock_text(instant: datetime, zone: str) -> str:
     """The local time of day with the zone, e.g. "09:00 EDT"."""
-    return f"{_formatted(instant, zone, 'HH:mm')} {abbreviation(instant, zone)}"
+    pattern = clock_pattern(account_settings()[1], "HH:mm")
+    return f"{_formatted(instant, zone, pattern)} {abbreviation(instant, zone)}"
 
 
 def time_text(instant: datetime, zone: str) -> str:

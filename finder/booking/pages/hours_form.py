@@ -123,3 +123,14 @@ def _padded(clock: str) -> str:
     """'9:00' as '09:00'; anything else as entered, for the parser to judge."""
     match = _CLOCK.fullmatch(clock)
     return f"{int(match[1]):02d}:{match[2]}" if match else clock
+
+
+def copy_day(form: "HoursForm", source: str, targets: list[str]) -> list[str]:
+    """Give each target day the source day's ranges, as entered (nothing is saved); the days
+    copied to, or [] when the source or the targets are not days of the week."""
+    chosen = [day for day in DAYS if day in targets and day != source]
+    if source not in DAYS or not chosen:
+        return []
+    for day in chosen:
+        form.ranges[day] = list(form.ranges[source])
+    return chosen

@@ -16,7 +16,8 @@ from werkzeug.wrappers import Response
 from finder.accounts.users import center_team
 from finder.booking import calendar, use_cases
 from finder.booking.outcomes import MonthOutcomes, monthly_outcomes
-from finder.booking.pages.hours_form import HoursForm
+from finder.booking.pages.holiday_words import holiday_names
+from finder.booking.pages.hours_form import HoursForm, copy_day
 from finder.booking.pages.staff import (
     clock_of,
     day_names,
@@ -43,6 +44,7 @@ from finder.domain.availability import (
 )
 from finder.domain.centers import Center
 from finder.domain.errors import DomainError, UnknownReference
+from finder.domain.holidays import holidays_to_offer
 from finder.storage import db
 from finder.storage.models import BookingRow, ClosureRow, SlotRow
 from finder.web.access import CENTER_STAFF, allow
@@ -120,6 +122,8 @@ def save_hours(center_id: str) -> Response | tuple[str, int]:
     """Publish the weekly hours; the slots follow, and bookings they no longer hold are listed."""
     found = staff_center(center_id)
     form = HoursForm.entered(request.form)
+    if request.form.get("action") == "copy":
+        return _copy_hours(found, form)
     data, places = form.data()
     try:
         availability = parse_availability(data, timezone=found.timezone)
@@ -139,6 +143,26 @@ def save_hours(center_id: str) -> Response | tuple[str, int]:
     for item in leftovers(availability):
         flash(leftover_words(item, availability.slot_minutes))
     return redirect(url_for("staff.week", center_id=center_id), 303)
+
+
+def _copy_hours(center: Center, form: HoursForm) -> tuple[str, int]:
+    """One day's ranges copied to the days ticked, shown to check before saving."""
+    source = request.form.get("copy_from", "")[:3]
+    names = day_names()
+    copied = copy_day(form, source, request.form.getlist("copy_to")[:7])
+    if not copied:
+        form.errors["copy"] = gettext(
+            "To copy hours, choose a day to copy and the days to copy it to."
+        )
+        return _hours_page(center, form, 400)
+    flash(
+        gettext(
+            "%(day)s's hours are copied to %(days)s. Nothing is saved yet: check them, then save.",
+            day=names[source],
+            days=", ".join(names[day] for day in copied),
+        )
+    )
+    return _hours_page(center, form)
 
 
 # --- The week ----------------------------------------------------------------------------
@@ -295,10 +319,13 @@ def block_slot(center_id: str, slot_id: int) -> Response:
 def _closures_page(
     center: Center, values: Mapping[str, str], errors: Mapping[str, str], status: int = 200
 ) -> tuple[str, int]:
-    upcoming = calendar.closures_of(db.session(), center.id, since=today_at(center))
+    today = today_at(center)
+    upcoming = calendar.closures_of(db.session(), center.id, since=today)
+    spans = [(row.start_date, row.end_date) for row in upcoming]
     return render(
-        "staff/closures.html", center, status, closures=upcoming, values=values, errors=errors
-    )
+        "staff/closures.html", center, status, closures=upcoming, values=values, errors=errors,
+        holidays=holidays_to_offer(today, spans), holiday_names=holiday_names(),
+    )  # fmt: skip
 
 
 @staff.get("/centers/<center_id>/closures")

@@ -15,7 +15,7 @@ from finder.domain.accounts import Actor
 from finder.domain.availability import Availability, Closure
 from finder.domain.bookings import check_reason
 from finder.domain.centers import Center
-from finder.events import PlaceFreed
+from finder.events import BookingsDisplaced, PlaceFreed
 from finder.storage.models import CalendarRow, ClosureRow, SlotRow
 from finder.unit_of_work import UnitOfWork
 
@@ -43,6 +43,12 @@ def _audit(
     uow.audit(action, target_type=target_type, target_id=target_id, center_id=center.id)
 
 
+def _tell(uow: UnitOfWork, displaced: list[Displaced]) -> None:
+    """Each displaced booking's provider is told it needs a new time (once per lost place)."""
+    if displaced:
+        uow.publish(BookingsDisplaced(tuple(item.booking for item in displaced), now=uow.now))
+
+
 def change_hours(
     uow: UnitOfWork, actor: Actor, center: Center, availability: Availability
 ) -> HoursChanged:
@@ -54,6 +60,7 @@ def change_hours(
     _audit(uow, "calendar_hours_changed", "center", center.id, center)
     displaced = calendar.displaced(uow.session, center, now=uow.now)
     uow.publish(PlaceFreed(center.id, (), now=uow.now))
+    _tell(uow, displaced)
     uow.commit()
     return HoursChanged(refresh, displaced)
 
@@ -70,6 +77,7 @@ def add_closure(uow: UnitOfWork, actor: Actor, center: Center, closure: Closure)
         if item.reason == "closed"
         and closure.covers(item.booking.slot.start_at.astimezone(zone).date())
     ]
+    _tell(uow, falling)
     uow.commit()
     return ClosureAdded(row, falling)
 
