@@ -17,6 +17,8 @@ FORM_POSTS = [
     "/referrals",
     "/referrals/new",
     "/coverage/plan",
+    "/account/settings",
+    "/waitlist",
 ]
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 
 from finder.config import PROJECT_ROOT
 from finder.coverage.population import population
-from finder.coverage.service import CoverageCache, product_choices
+from finder.coverage.service import DEFAULT_CANDIDATE_PEOPLE, CoverageCache, product_choices
 from finder.extensions import catalog_cache
 from finder.web.params import Param
 
@@ -19,7 +19,10 @@ def coverage_cache() -> CoverageCache:
     cache: CoverageCache | None = current_app.extensions.get(_KEY)
     if cache is None:
         data_dir = current_app.config.get("DATA_DIR") or PROJECT_ROOT / "data"
-        cache = current_app.extensions.setdefault(_KEY, CoverageCache(population(data_dir)))
+        least = int(current_app.config.get("COVERAGE_CANDIDATE_PEOPLE", DEFAULT_CANDIDATE_PEOPLE))
+        cache = current_app.extensions.setdefault(
+            _KEY, CoverageCache(population(data_dir), candidate_people=least)
+        )
     return cache
 
 

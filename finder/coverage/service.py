@@ -107,8 +107,11 @@ def product_choices(products: ProductCatalog) -> list[str]:
 class CoverageCache:
     """Every ZIP's nearest center per centers index (one per revision) and product choice."""
 
-    def __init__(self, people: Population) -> None:
+    def __init__(
+        self, people: Population, candidate_people: int = DEFAULT_CANDIDATE_PEOPLE
+    ) -> None:
         self.people = people
+        self.candidate_people = candidate_people  # the default candidates' least population
         self._lock = threading.Lock()
         self._by_index: weakref.WeakKeyDictionary[
             CenterIndex, dict[frozenset[str] | None, Nearest]
@@ -268,7 +271,7 @@ def plan_sites(
     covered = found.minutes <= radius
     default = candidates is None
     if candidates is None:
-        rows = default_candidates(people)
+        rows = default_candidates(people, cache.candidate_people)
         candidates = [
             Candidate(f"ZIP {people.zcta[i]}", float(people.lat[i]), float(people.lon[i]))
             for i in rows
