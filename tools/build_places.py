@@ -22,6 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 MIN_POPULATION = 40_000
 
 
+# Where the names and points come from (licences and method: static/basemap/PLACES.md).
+SOURCES = [
+    "https://pypi.org/project/zipcodes/",
+    "https://www.census.gov/geographies/reference-files/time-series/geo/gazetteer-files.html",
+]
+CHECKED_ON = "2026-12-06"
+
+
 def zoom_for(population: int) -> int:
     if population >= 1_000_000:
         return 4
@@ -59,7 +67,8 @@ def main() -> None:
             zoom = min(zoom, 5)
         places.append([place[0], round(lon, 2), round(lat, 2), zoom])
     out = ROOT / "static" / "basemap" / "places.json"
-    out.write_text(json.dumps({"places": places}, separators=(",", ":")))
+    body = {"source": SOURCES, "checked_on": CHECKED_ON, "places": places}
+    out.write_text(json.dumps(body, separators=(",", ":")))
     print(f"{out.relative_to(ROOT)}: {len(places)} places, {out.stat().st_size} bytes")
 
 

@@ -130,6 +130,12 @@ FIPS_TO_USPS = {
 }
 
 
+CENSUS_API = (
+    "https://api.census.gov/data/2020/dec/dhc?get=P1_001N&for=zip%20code%20tabulation%20area:"
+)
+CHECKED_ON = "2026-12-06"
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -236,10 +242,13 @@ def main() -> None:
     out = args.out / "zcta_population.csv"
     with out.open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["zcta", "lat", "lon", "population", "state"])
+        w.writerow(["zcta", "lat", "lon", "population", "state", "source", "checked_on"])
         for zcta in sorted(points):
             lat, lon = points[zcta]
-            w.writerow([zcta, f"{lat:.5f}", f"{lon:.5f}", pop.get(zcta, ""), states[zcta]])
+            # Each row's own Census answer for its population (the point: SOURCE.md).
+            source = f"{CENSUS_API}{zcta}"
+            row = [zcta, f"{lat:.5f}", f"{lon:.5f}", pop.get(zcta, ""), states[zcta]]
+            w.writerow([*row, source, CHECKED_ON])
     total = sum(pop.values())
     print(f"{out}: {len(points)} ZCTAs, {len(pop)} with population, population sum {total:,}")
     print(f"  without population (island areas): {' '.join(sorted(set(points) - set(pop)))}")
