@@ -18,6 +18,11 @@ from finder.geocoding.suggestions import close_places, spanish_name
 
 MAX_CANDIDATES = 10
 
+# Places found, by cleaned query: the gazetteer never changes while the process runs, and the
+# same ZIPs and cities are asked for again and again. Only places are kept, never errors.
+_FOUND: dict[str, Place] = {}
+_MAX_FOUND = 4096
+
 _ZIP_ONLY = re.compile(r"^(\d{5})(?:[\s-]?\d{4})?$")
 _CANADIAN_POSTCODE = re.compile(r"\b[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d\b")
 _DIRECTIONS = frozenset({"n", "s", "e", "w", "ne", "nw", "se", "sw"})
@@ -37,6 +42,15 @@ class OfflineGeocoder:
     def geocode(self, query: str) -> Place:
         """Return the place for `query`, at ZIP, city or state precision."""
         text = clean_query(query)
+        place = _FOUND.get(text)
+        if place is None:
+            place = self._locate(text)
+            if len(_FOUND) >= _MAX_FOUND:
+                _FOUND.clear()
+            _FOUND[text] = place
+        return place
+
+    def _locate(self, text: str) -> Place:
         gazetteer = load_gazetteer()
         if only_zip := _ZIP_ONLY.match(text):
             return _zip_place(gazetteer, only_zip.group(1), AddressParts())

@@ -2,14 +2,14 @@
 
 import json
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Any
 
 from flask import Response, jsonify, request
 
 from finder.domain.centers import Center
+from finder.domain.claims import ProductClaim
 from finder.domain.products import POPULATIONS
-from finder.domain.ranking import DEFAULT_LIMIT, MAX_LIMIT, SearchFilters
+from finder.domain.ranking import DEFAULT_LIMIT, MAX_LIMIT, RankedCenter, SearchFilters
 from finder.extensions import catalog_cache, current_catalog, current_geocoder
 from finder.search.schemas import SEARCH_SCHEMAS
 from finder.search.service import SearchResult, search_centers
@@ -17,7 +17,13 @@ from finder.web.access import PUBLIC
 from finder.web.api import operations
 from finder.web.openapi import SCHEMAS
 from finder.web.params import Param, parse_query
-from finder.web.shapes import center_json, place_json, ranked_json, reach_json, rule_json
+from finder.web.shapes import (
+    center_json,
+    claim_json,
+    place_json,
+    ranked_json,
+    rule_json,
+)
 
 SCHEMAS.update(SEARCH_SCHEMAS)
 
@@ -91,12 +97,12 @@ def search_json(result: SearchResult, query: str | None = None) -> dict[str, Any
 
 
 def search_body(result: SearchResult, query: str | None = None) -> str:
-    """search_json's body as JSON text; each center's unchanging part is encoded once, not on
-    every search."""
+    """search_json's body as JSON text; each center's and each claim's unchanging part is
+    encoded once, not on every search (tests/test_search_body.py: the same as search_json)."""
     head = _dumps({"origin": place_json(result.origin, query), "rule": rule_json(result.rule)})
     today = datetime.now(UTC).date()  # a claim's age is said as of today
     results = ",".join(
-        f"{_center_text(ranked.center, today)},{_dumps(reach_json(ranked, today))[1:]}"
+        f"{_center_text(ranked.center, today)},{_reach_text(ranked, today)}}}"
         for ranked in result.results
     )
     return f'{head[:-1]},"results":[{results}]}}'
@@ -106,10 +112,57 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-@lru_cache(maxsize=4096)
+# Encoded texts by the identity of the immutable object they encode (a catalog reload makes new
+# objects; hashing a whole center on every lookup would cost more than encoding it).
+_CENTER_TEXTS: dict[int, tuple[Center, date, str]] = {}
+_CLAIM_TEXTS: dict[int, tuple[ProductClaim, date, str]] = {}
+_MAX_TEXTS = 8192
+
+
 def _center_text(center: Center, today: date) -> str:
     """The center's JSON object without its closing brace."""
-    return _dumps(center_json(center, today))[:-1]
+    known = _CENTER_TEXTS.get(id(center))
+    if known is not None and known[0] is center and known[1] == today:
+        return known[2]
+    text = _dumps(center_json(center, today))[:-1]
+    if len(_CENTER_TEXTS) >= _MAX_TEXTS:
+        _CENTER_TEXTS.clear()
+    _CENTER_TEXTS[id(center)] = (center, today, text)
+    return text
+
+
+def _claim_text(claim: ProductClaim | None, today: date) -> str:
+    if claim is None:
+        return "null"
+    known = _CLAIM_TEXTS.get(id(claim))
+    if known is not None and known[0] is claim and known[1] == today:
+        return known[2]
+    text = _dumps(claim_json(claim, today))
+    if len(_CLAIM_TEXTS) >= _MAX_TEXTS:
+        _CLAIM_TEXTS.clear()
+    _CLAIM_TEXTS[id(claim)] = (claim, today, text)
+    return text
+
+
+def _number(value: float) -> str:
+    return float.__repr__(value)  # as json writes a finite float
+
+
+def _reach_text(ranked: RankedCenter, today: date) -> str:
+    """reach_json's members as JSON text (no braces), written out without a dict."""
+    reach, claim = ranked.reach, ranked.claim
+    minutes = "null" if reach.drive_minutes is None else str(round(reach.drive_minutes))
+    reported = "true" if claim is not None and not claim.strong else "false"
+    return (
+        f'"distance_km":{_number(round(reach.distance_km, 1))},'
+        f'"distance_mi":{_number(round(reach.distance_mi, 1))},'
+        f'"drive_minutes":{minutes},'
+        f'"drivable":{"true" if reach.drivable else "false"},'
+        f'"within_proximity":{"true" if reach.within_proximity else "false"},'
+        f'"borderline":{"true" if reach.borderline else "false"},'
+        f'"claim":{_claim_text(claim, today)},'
+        f'"rests_on_reported":{reported}'
+    )
 
 
 @operations.get(
