@@ -11,9 +11,10 @@ All COUNT reminders fall due at the same instant T0 (a burst, as after downtime)
   REMINDER_WORKERS=4  the same with four worker threads once there is a backlog
   2 parallel  two of those in threads of this process, PostgreSQL only (SKIP LOCKED)
 
-The SMTP server is aiosmtpd on loopback, in this process: it shares the CPU (and the GIL) with
-the dispatchers. Each arrival is stamped with time.time() and its Message-ID; duplicates are
-arrivals beyond one per Message-ID.
+The SMTP server is aiosmtpd on loopback in a process of its own (bench/smtp_sink.py), as a mail
+relay is in production: it shares the machine's two cores with the dispatchers, not their GIL.
+Each arrival is stamped with time.time() and its Message-ID; duplicates are arrivals beyond one
+per Message-ID.
 
 Run: .venv/bin/python bench/reminder_drain.py [--databases sqlite,postgresql] [--count 10000]
 """
@@ -30,9 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,6 +40,7 @@ from sqlalchemy import create_engine, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bench.figures import Figure, speed_up
+from bench.smtp_sink import SinkProcess
 from finder.app import create_app
 from finder.booking.bookings import book
 from finder.booking.calendar import free_slots, save_availability
@@ -58,7 +58,6 @@ from finder.storage.models import BookingRow, ReminderRow, UserRow
 from tests.accounts import CENTER_X, add_account
 from tests.conftest import SMALL_CENTERS
 from tests.live_server import POSTGRES_ADMIN_URL, fresh_postgres_database
-from tests.smtp import SmtpServer, running
 
 MAIL_FROM = "Finder <reminders@finder.test>"
 WORKERS = 4
@@ -140,21 +139,6 @@ class NaiveDispatcher(Dispatcher):
         )  # fmt: skip
 
 
-class TimedServer(SmtpServer):
-    """Takes every message, keeping only its Message-ID and when it arrived (cheap: headers)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrivals: list[tuple[str, float]] = []
-        self._headers = BytesHeaderParser()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        arrived = time.time()
-        headers = self._headers.parsebytes(cast(bytes, envelope.original_content))
-        self.arrivals.append((str(headers["Message-ID"]).strip(), arrived))
-        return "250 OK"
-
-
 @dataclass
 class Result:
     database: str
@@ -202,7 +186,7 @@ HEADER = (
 RULE = "|" + "|".join(["---"] * 2 + ["---:"] * 10) + "|"
 
 
-def make_app(database_url: str, smtp: SmtpServer, workdir: Path) -> Flask:
+def make_app(database_url: str, smtp: SinkProcess, workdir: Path) -> Flask:
     """The app on a migrated database with the small centers list loaded."""
     upgrade(database_url)
     app = create_app(
@@ -303,17 +287,17 @@ def measure(
     database: str,
     variant: str,
     app: Flask,
-    smtp: TimedServer,
+    smtp: SinkProcess,
     booking: tuple[int, int],
     dispatchers: list[Dispatcher],
     count: int,
 ) -> Result:
     due = queue_burst(app, booking, count)
     t0 = next(iter(due.values())).timestamp()
-    smtp.arrivals.clear()
+    smtp.take()
     setup_gap = time.time() - t0
     seconds, drained = drain_all(dispatchers)
-    arrivals = list(smtp.arrivals)
+    arrivals = smtp.take()
     seen = Counter(mid for mid, _ in arrivals)
     first: dict[str, float] = {}
     for mid, arrived in arrivals:
@@ -366,8 +350,7 @@ def variants(app: Flask, database: str) -> Iterator[tuple[str, Callable[[], list
 
 
 def bench_database(database: str, url: str, count: int, workdir: Path) -> list[Result]:
-    with running(TimedServer()) as smtp:
-        server = cast(TimedServer, smtp)
+    with SinkProcess() as server:
         app = make_app(url, server, workdir)
         try:
             booking = one_booking(app)
@@ -408,8 +391,8 @@ def run(databases: list[str], count: int) -> list[Result]:
         f"variant; machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}."
     )
     print(
-        "SMTP server: aiosmtpd on loopback in this same process (it shares the CPU and the GIL "
-        "with the dispatchers)."
+        "SMTP server: aiosmtpd on loopback in a process of its own (the same machine's cores, "
+        "not the dispatchers' GIL)."
     )
     print(
         "Lag = arrival at the server − due_at. naive = one row claimed per transaction, one "

@@ -390,3 +390,77 @@ def test_a_burst_for_one_consultation_is_composed_once_per_kind_and_recipient(ma
     assert len({m["Message-ID"] for m in smtp.messages}) == 9
     # confirmation and reminder, each to the provider and to the patient
     assert sorted(composed) == ["confirmation"] * 2 + ["reminder"] * 2
+
+
+def test_a_burst_composed_once_still_carries_each_rows_message_id_on_the_sites_domain(mailing):
+    app, provider, smtp = mailing
+    booking = book_wednesday(provider)
+    clock = Clock()
+    clock.now = booking.slot.start_at - timedelta(hours=2)
+    with db.transaction() as session:
+        row = session.scalars(select(ReminderRow).where(ReminderRow.kind == "reminder")).first()
+        for _ in range(3):
+            session.add(
+                ReminderRow(
+                    booking_id=row.booking_id, kind=row.kind, recipient=row.recipient,
+                    hours_before=row.hours_before, slot_id=row.slot_id, due_at=row.due_at,
+                    next_attempt_at=row.next_attempt_at, status="pending", detail="",
+                    attempts=0, claimed_by="", created_at=row.created_at,
+                )
+            )  # fmt: skip
+        ids = list(session.scalars(select(ReminderRow.id)))
+    sending = dispatcher(app, clock, public_url="https://cart.example.org")
+    assert sending.drain().sent == len(ids) == len(smtp.messages)
+    expected = {message_id(i, sending.from_address, "https://cart.example.org") for i in ids}
+    assert {m["Message-ID"] for m in smtp.messages} == expected
+    assert all(m["Message-ID"].endswith("@cart.example.org>") for m in smtp.messages)
+
+
+def test_a_change_to_the_booking_between_two_messages_of_a_burst_is_composed_afresh(mailing):
+    from finder.reminders.messages import ComposeCache
+    from finder.reminders.preparing import Preparer
+
+    app, provider, _ = mailing
+    booking = book_wednesday(provider)
+    made = build(app).dispatcher
+    preparer = Preparer(made.centers, made.from_address, made.public_url, made.lease)
+    cache = ComposeCache()
+    now = booking.slot.start_at - timedelta(hours=2)
+    with db.transaction() as session:
+        row = session.scalars(select(ReminderRow).where(ReminderRow.kind == "reminder")).first()
+        session.execute(update(ReminderRow).values(claimed_by="t"))
+        reminder_id = row.id
+
+    def prepared_mail():
+        with db.transaction() as session:
+            composing, _ = preparer.prepare(session, reminder_id, "t", cache, now)
+        return composing()
+
+    first = prepared_mail()
+    assert prepared_mail().text == first.text and cache.composed == 1  # found, not composed
+    with db.transaction() as session:
+        session.execute(
+            update(BookingRow).where(BookingRow.id == booking.id).values(patient_name="Jo Roe")
+        )
+    prepared_mail()
+    assert cache.composed == 2
+
+
+def test_the_dispatchers_connection_has_its_flush_setting_back_afterwards(mailing):
+    from finder.reminders.dispatch import _outcomes_without_flush
+
+    app, _, _ = mailing
+    engine = db.engine(app)
+    question = (
+        "PRAGMA synchronous" if engine.dialect.name == "sqlite" else "SHOW synchronous_commit"
+    )
+    with engine.connect() as connection:
+        before = connection.exec_driver_sql(question).scalar()
+        connection.rollback()
+        with _outcomes_without_flush(connection):
+            during = connection.exec_driver_sql(question).scalar()
+            connection.rollback()
+        after = connection.exec_driver_sql(question).scalar()
+        connection.rollback()
+    assert str(during) in ("1", "off")  # NORMAL, or off
+    assert after == before and str(before) in ("2", "on")  # FULL, or on

@@ -25,8 +25,9 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from finder.domain.centers import Center
@@ -36,28 +37,24 @@ from finder.domain.reminders import (
     PENDING,
     SENT,
     retry_at,
-    skip_reason,
 )
-from finder.mail import Mail, MailNotSent, Sender
+from finder.mail import MailNotSent, Sender
 from finder.mail.senders import DEFAULT_SESSION_MESSAGES
 from finder.mail.sessions import MailSession, OneByOne, open_session
-from finder.reminders.messages import ComposeCache, recipient_address
-from finder.reminders.staff_notices import OWN_KINDS
-from finder.reminders.staff_notices import prepare as prepare_notice
-from finder.reminders.stage_messages import compose_stage_change
-from finder.reminders.waitlist_messages import compose_offer, skip_offer
+from finder.reminders.messages import ComposeCache
+from finder.reminders.preparing import Preparer
 from finder.storage.models import (
-    BookingRow,
-    ReferralEventRow,
-    ReferralRow,
     ReminderRow,
-    SlotRow,
-    UserRow,
-    WaitlistOfferRow,
-    WaitlistRow,
 )
 
 log = logging.getLogger("finder.reminders")
+
+# A message's outcome, written only while this claim still holds the row; the values to set
+# are the parameters besides these two.
+_SETTLE = update(ReminderRow.__table__).where(
+    ReminderRow.__table__.c.id == bindparam("b_id"),
+    ReminderRow.__table__.c.claimed_by == bindparam("b_token"),
+)
 
 Clock = Callable[[], datetime]
 
@@ -69,6 +66,41 @@ def utc_now() -> datetime:
 def worker_name() -> str:
     """Which process holds a claim, for the operator reading the table."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+@contextmanager
+def _outcomes_without_flush(connection: Connection) -> Iterator[None]:
+    """This worker's own writes (leases and outcomes) wait for the database's next flush to
+    disk rather than forcing one each: they survive the dispatcher's crash as before (the
+    operating system has them), and only a crash of the machine or the database server could
+    lose the last fraction of a second of outcomes, whose messages would then go out once more
+    under their same Message-ID. Bookings and every other write keep their full flush; the
+    connection has its setting back before it returns to the pool."""
+    dialect = connection.dialect.name
+    raw = connection.connection.dbapi_connection
+    if raw is None or dialect not in ("sqlite", "postgresql"):  # pragma: no cover
+        yield
+        return
+    setting, back = (
+        ("PRAGMA synchronous=NORMAL", "PRAGMA synchronous=FULL")  # WAL: never torn
+        if dialect == "sqlite"
+        else ("SET synchronous_commit = off", "RESET synchronous_commit")
+    )
+    _outside_transaction(raw, setting)
+    try:
+        yield
+    finally:
+        connection.rollback()
+        _outside_transaction(raw, back)
+
+
+def _outside_transaction(raw: Any, statement: str) -> None:
+    cursor = raw.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+    raw.commit()
 
 
 @dataclass
@@ -192,7 +224,7 @@ class Dispatcher:
         if not isinstance(bind, Engine):  # pragma: no cover - sessions bound otherwise
             yield self.sessions
             return
-        with bind.connect() as connection:
+        with bind.connect() as connection, _outcomes_without_flush(connection):
             yield partial(Session, bind=connection, expire_on_commit=False)
 
     def _more_hands(self, drain: _Drain) -> None:
@@ -268,7 +300,8 @@ class Dispatcher:
             with (sessions or self.sessions)() as session:
                 if previous is not None:
                     self._apply(session, previous)
-                prepared = self._prepare(session, reminder_id, token, cache)
+                preparer = Preparer(self.centers, self.from_address, self.public_url, self.lease)
+                prepared = preparer.prepare(session, reminder_id, token, cache, self.clock())
                 session.commit()
         except BaseException:
             self._write(previous)  # the previous message went out: its outcome is kept
@@ -322,116 +355,6 @@ class Dispatcher:
             earliest = earliest.replace(tzinfo=UTC)
         return earliest
 
-    def _prepare(
-        self, session: Session, reminder_id: int, token: str, cache: ComposeCache
-    ) -> str | tuple[Callable[[], Mail], int] | None:
-        """How to compose the message to send (after the transaction: it holds no lock while
-        templates render), why not to send it, or None when the claim no longer stands."""
-        now = self.clock()
-        # Renew the lease for this one message; a claim taken over after a long batch is lost.
-        reminder = session.scalars(
-            update(ReminderRow)
-            .where(
-                ReminderRow.id == reminder_id,
-                ReminderRow.claimed_by == token,
-                ReminderRow.status == PENDING,
-            )
-            .values(claimed_until=now + self.lease)
-            .returning(ReminderRow)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
-        if reminder is None:
-            return None
-        if reminder.kind in OWN_KINDS:  # staff notices and "needs a new time"
-            notice = prepare_notice(
-                session, reminder, self.centers,
-                sender=self.from_address, public_url=self.public_url, now=now,
-            )  # fmt: skip
-            if isinstance(notice, str):
-                return notice
-            return (lambda: notice), reminder.attempts
-        if reminder.referral_id is not None:
-            return self._referral_message(session, reminder, now)
-        if reminder.waitlist_offer_id is not None:
-            return self._offer_message(session, reminder, now)
-        found = session.execute(
-            select(BookingRow, UserRow)
-            .join(UserRow, UserRow.id == BookingRow.provider_id)
-            .where(BookingRow.id == (reminder.booking_id or 0))
-        ).one_or_none()
-        if found is None:  # pragma: no cover - foreign keys
-            return "booking gone"
-        booking, provider = found
-        reason = skip_reason(
-            reminder.kind,
-            booking_status=booking.status,
-            booking_slot_id=booking.slot_id,
-            planned_slot_id=reminder.slot_id or 0,
-            start_at=booking.slot.start_at,
-            now=now,
-        )
-        if reason is not None:
-            return reason
-        center = self.centers(session, booking.center_id)
-        if not recipient_address(reminder, booking, provider):
-            return "no address to send to"
-        return partial(
-            cache.compose,
-            reminder,
-            booking,
-            center,
-            provider,
-            sender=self.from_address,
-            public_url=self.public_url,
-            now=now,
-        ), reminder.attempts
-
-    def _referral_message(
-        self, session: Session, reminder: ReminderRow, now: datetime
-    ) -> str | tuple[Callable[[], Mail], int]:
-        """A stage change told to the referring provider; it always goes out."""
-        referral = session.get(ReferralRow, reminder.referral_id or 0)
-        event = session.get(ReferralEventRow, reminder.referral_event_id or 0)
-        provider = session.get(UserRow, referral.provider_id) if referral else None
-        if referral is None or event is None or provider is None:  # pragma: no cover - keys
-            return "referral gone"
-        mail = compose_stage_change(
-            reminder,
-            referral,
-            event,
-            self.centers(session, referral.center_id),
-            provider,
-            sender=self.from_address,
-            public_url=self.public_url,
-            now=now,
-        )
-        return (lambda: mail), reminder.attempts
-
-    def _offer_message(
-        self, session: Session, reminder: ReminderRow, now: datetime
-    ) -> str | tuple[Callable[[], Mail], int]:
-        """A freed place offered to a waitlist request's provider, while the offer stands."""
-        offer = session.get(WaitlistOfferRow, reminder.waitlist_offer_id or 0)
-        request = session.get(WaitlistRow, offer.request_id) if offer else None
-        slot = session.get(SlotRow, offer.slot_id) if offer else None
-        provider = session.get(UserRow, request.provider_id) if request else None
-        if offer is None or request is None or slot is None or provider is None:
-            return "offer gone"
-        reason = skip_offer(offer, now)
-        if reason is not None:
-            return reason
-        mail = compose_offer(
-            reminder,
-            offer,
-            request,
-            slot,
-            self.centers(session, request.center_id),
-            provider,
-            sender=self.from_address,
-            public_url=self.public_url,
-        )
-        return (lambda: mail), reminder.attempts
-
     def _outcome(
         self,
         reminder_id: int,
@@ -453,10 +376,7 @@ class Dispatcher:
 
     def _apply(self, session: Session, outcome: _Outcome) -> None:
         session.execute(
-            update(ReminderRow)
-            .where(ReminderRow.id == outcome.reminder_id, ReminderRow.claimed_by == outcome.token)
-            .values(**outcome.values)
-            .execution_options(synchronize_session=False)
+            _SETTLE, {"b_id": outcome.reminder_id, "b_token": outcome.token, **outcome.values}
         )
 
     def _write(

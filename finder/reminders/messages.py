@@ -318,6 +318,16 @@ class ComposeCache:
         self._kept: dict[tuple[object, ...], Mail] = {}
         self._lock = threading.Lock()
 
+    def find(
+        self, key: tuple[object, ...], reminder_id: int, sender: str, public_url: str
+    ) -> Mail | None:
+        """The message composed before under `key`, as reminder `reminder_id`'s own."""
+        with self._lock:
+            mail = self._kept.get(key)
+        if mail is None:
+            return None
+        return replace(mail, message_id=message_id(reminder_id, sender, public_url))
+
     def compose(
         self,
         reminder: ReminderRow,
@@ -328,25 +338,28 @@ class ComposeCache:
         sender: str,
         public_url: str,
         now: datetime,
+        key: tuple[object, ...] | None = None,
     ) -> Mail:
-        """As `compose`, from what was composed before for the same content when it can."""
-        slot = booking.slot
-        key = (
-            reminder.kind, reminder.recipient, booking.id, booking.uid, booking.sequence,
-            booking.status, booking.status_reason, booking.patient_name, booking.patient_email,
-            booking.provider_timezone, booking.patient_timezone, booking.language, slot.start_at,
-            slot.end_at,
-            center, provider.id, provider.name, provider.email, sender, public_url,
-        )  # fmt: skip
+        """As `compose`, from what was composed before for the same content when it can;
+        `key` names that content (by default, the fields `compose` reads)."""
+        if key is None:
+            slot = booking.slot
+            key = (
+                reminder.kind, reminder.recipient, booking.id, booking.uid, booking.sequence,
+                booking.status, booking.status_reason, booking.patient_name,
+                booking.patient_email, booking.provider_timezone, booking.patient_timezone,
+                booking.language, slot.start_at, slot.end_at,
+                center, provider.id, provider.name, provider.email, sender, public_url,
+            )  # fmt: skip
+        found = self.find(key, reminder.id, sender, public_url)
+        if found is not None:
+            return found
+        mail = compose(
+            reminder, booking, center, provider, sender=sender, public_url=public_url, now=now
+        )
         with self._lock:
-            mail = self._kept.get(key)
-        if mail is None:
-            mail = compose(
-                reminder, booking, center, provider, sender=sender, public_url=public_url, now=now
-            )
-            with self._lock:
-                self.composed += 1
-                if len(self._kept) >= self.size:
-                    self._kept.pop(next(iter(self._kept)))
-                self._kept[key] = mail
-        return replace(mail, message_id=message_id(reminder.id, sender))
+            self.composed += 1
+            if len(self._kept) >= self.size:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = mail
+        return mail
