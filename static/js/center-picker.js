@@ -41,6 +41,7 @@
       again: data.pickerAgain || "",
       invalid: data.pickerInvalid || "",
       keys: data.pickerKeys || "",
+      hint: data.pickerHint || "",
     };
   }
 
@@ -76,11 +77,16 @@
 
     var status = document.createElement("p");
     status.className = "visually-hidden";
-    status.setAttribute("role", "status");
+    // A live region without the status role: a page's own status message stays the one.
+    status.setAttribute("aria-live", "polite");
+    status.setAttribute("aria-atomic", "true");
     status.id = base + "-count";
     wrap.appendChild(status);
 
-    if (said.keys) {
+    var told = said.hint && document.getElementById(said.hint);
+    if (said.keys && told) {
+      told.textContent = said.keys;
+    } else if (said.keys) {
       var hint = document.createElement("p");
       hint.className = "hint";
       hint.id = base + "-keys";
