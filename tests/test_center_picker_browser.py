@@ -196,3 +196,19 @@ def test_the_pickers_pass_axe_with_their_suggestions_open(
     screenshot(page, f"{screen}-{lang}-center-picker-{name}")
     assert axe_violations(page) == []
     no_sideways_scroll(page)
+
+
+def test_without_scripts_the_select_and_the_datalist_stay(page_factory, live_server, people):
+    page = page_factory(**SCREENS["phone"], java_script_enabled=False)
+    sign_in(page, live_server, people["provider"])
+    page.goto(live_server + "/waitlist")
+    expect(page.get_by_role("combobox", name="Center")).to_have_js_property("tagName", "SELECT")
+    page.goto(live_server + "/referrals?center=dana-farber-boston")
+    expect(page.locator("select#filter-center")).to_have_count(1)
+    admin = page_factory(**SCREENS["desktop"], java_script_enabled=False)
+    sign_in(admin, live_server, people["admin"])
+    admin.goto(live_server + "/admin/users")
+    expect(admin.locator("input#add_center[list=center-names]")).to_have_count(1)
+    expect(admin.locator('option[data-id="md-anderson-houston"]')).to_have_attribute(
+        "value", ANDERSON
+    )
