@@ -80,8 +80,9 @@ def refer_with_the_keyboard(page, base: str) -> str:
     assert axe_violations(page) == []
 
     page.locator("#center_id").focus()
-    page.keyboard.type("Dana-Farber/Brigham")  # a closed select picks by typing
-    expect(page.locator("#center_id")).to_have_value(CENTER)
+    page.keyboard.type("Dana-Farber/Brigham")  # the type-ahead: Enter picks the first suggestion
+    page.keyboard.press("Enter")
+    expect(page.locator("input[name=center_id]")).to_have_value(CENTER)
     page.keyboard.press("Tab")
     assert focused(page) == "input#patient_name"
     page.keyboard.type(PATIENT)

@@ -231,6 +231,10 @@ def test_the_dashboard_filters_by_stage_center_and_overdue(app, accounts, provid
     everything = text(provider.get("/referrals"))
     assert all(name in everything for name in (PATIENT, OTHER, "Lettie Latecomer"))
     assert "Someone Elses" not in everything
+    # The center filter's options carry what the type-ahead finds a center by: city and state.
+    page = provider.get("/referrals").get_data(as_text=True)
+    assert 'data-center-picker="single"' in page
+    assert 'data-place="Houston, TX" data-more="Texas"' in page
 
     consultation = text(provider.get("/referrals?stage=consultation"))
     assert OTHER in consultation and PATIENT not in consultation

@@ -14,6 +14,7 @@ from finder.domain.center_profile import InvalidProfile
 from finder.domain.centers import Center
 from finder.domain.claims import ProductClaim
 from finder.extensions import current_catalog
+from finder.geocoding.regions import STATE_NAMES
 from finder.web.access import ADMIN, CENTER_STAFF, allow, center_or_404, signed_in_actor
 from finder.web.commands import run
 
@@ -43,6 +44,12 @@ def status_words() -> dict[str, str]:
         "published": gettext("published on a page naming the product here"),
         "reported": gettext("reported, not confirmed"),
     }
+
+
+@center_pages.app_template_global()
+def state_name(code: str) -> str:
+    """A state's full name from its postal code: a center is found by either when picked."""
+    return STATE_NAMES.get(code, "")
 
 
 @center_pages.app_template_global()
