@@ -52,13 +52,15 @@ def test_rates_count_cancellations_of_all_booked_and_no_shows_of_outcomes_record
     assert months[0].cancellation_rate is None and months[0].no_show_rate is None
 
 
-def book_this_month(app: Flask, provider_id: int, statuses: tuple[str, ...]) -> None:
-    """One booking per status at CENTER_X, each moved to a time early today, the center's day:
+def book_this_month(
+    app: Flask, provider_id: int, statuses: tuple[str, ...], center_id: str = CENTER_X
+) -> None:
+    """One booking per status at the center, each moved to a time early today, the center's day:
     the week page's month and the referrals page's month are then both the current one."""
     at = datetime.now(UTC)
     with app.app_context(), db.transaction() as session:
         catalog = current_catalog()
-        center = catalog.centers.get(CENTER_X)
+        center = catalog.centers.get(center_id)
         zone = ZoneInfo(center.timezone)
         hours = {
             "weekly": [{"day": day, "start": "09:00", "end": "12:00"} for day in DAYS],
@@ -75,7 +77,7 @@ def book_this_month(app: Flask, provider_id: int, statuses: tuple[str, ...]) -> 
         midnight = datetime.combine(at.astimezone(zone).date(), time(0), zone)
         beyond_notice = (
             select(SlotRow)
-            .where(SlotRow.center_id == CENTER_X, SlotRow.start_at > at + timedelta(days=1))
+            .where(SlotRow.center_id == center_id, SlotRow.start_at > at + timedelta(days=1))
             .order_by(SlotRow.start_at)
         )
         free = list(session.scalars(beyond_notice))
