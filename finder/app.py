@@ -37,6 +37,7 @@ from finder.web import (
     i18n,
     ids,
     limits,
+    outcomes,
     protection,
     reading,
     request_log,
@@ -69,6 +70,7 @@ def register_storage(app: Flask) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     app.extensions["finder.handlers"] = wiring.HANDLERS
+    outcomes.provide(app, wiring.OUTCOMES_BY_MONTH)
     app.extensions["finder.centers.catalog"] = CatalogCache(app.config["DATA_DIR"])
 
 

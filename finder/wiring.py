@@ -1,4 +1,5 @@
-"""The composition root: which area acts on which event, in the publisher's transaction.
+"""The composition root: which area acts on which event, in the publisher's transaction, and
+which area's count another area's pages show.
 
 Only this module knows every area; the areas know `finder.events` and their own code.
 """
@@ -10,6 +11,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from finder.audit import Origin
+from finder.booking.outcomes import monthly_outcomes
 from finder.domain.errors import UnknownReference
 from finder.events import (
     BookingCancelled,
@@ -28,6 +30,7 @@ from finder.reminders.waitlist_messages import on_offered
 from finder.storage.models import UserRow
 from finder.unit_of_work import Handler, UnitOfWork
 from finder.waitlist import records as waitlist
+from finder.web.outcomes import OutcomesByMonth
 
 DEFAULT_WAITLIST_OFFER_SECONDS = 1800
 
@@ -66,6 +69,9 @@ HANDLERS: Mapping[type, Sequence[Handler]] = {
     ReferralMade: (staff_notices.on_referred,),
     BookingsDisplaced: (staff_notices.on_displaced,),
 }
+
+# The staff's week page and the center's referrals page show one count of booking outcomes.
+OUTCOMES_BY_MONTH: OutcomesByMonth = monthly_outcomes
 
 
 def unit_of_work(

@@ -245,3 +245,35 @@ def test_time_alone_turns_a_slot_busy_as_the_notice_window_reaches_it(client, st
     monkeypatch.setattr(fhir, "now", lambda: start - notice + timedelta(seconds=10))
     late = next(s for s in read(client)["Slot"] if s["id"] == first["id"])
     assert late["status"] == "busy"
+
+
+def test_every_file_answers_304_to_the_publications_one_etag(client, staff):
+    manifest = client.get("/fhir/$bulk-publish")
+    etag = manifest.headers["ETag"]
+    for output in manifest.get_json(force=True)["output"]:
+        answer = client.get(local(output["url"]), headers={"If-None-Match": etag})
+        assert answer.status_code == 304, output["url"]
+        assert answer.headers["ETag"] == etag
+        assert answer.get_data() == b""
+
+
+def test_a_kept_publication_digests_its_files_once(app, client, staff, monkeypatch):
+    """A poll answered from the kept publication does not hash the whole horizon again."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from finder.booking import publication
+
+    digests = []
+
+    def counted(*args, **kwargs):
+        digests.append(1)
+        return hashlib.sha256(*args, **kwargs)
+
+    monkeypatch.setattr(publication, "hashlib", SimpleNamespace(sha256=counted))
+    client.get("/fhir/$bulk-publish")
+    built = len(digests)
+    for _ in range(3):
+        etag = client.get("/fhir/$bulk-publish").headers["ETag"]
+        assert client.get("/fhir/$bulk-publish", headers={"If-None-Match": etag}).status_code == 304
+    assert len(digests) == built

@@ -1,7 +1,6 @@
-"""What became of a center's consultations, month by month (the center's local months):
-how many were booked, cancelled, held and missed, and the cancellation and no-show rates."""
+"""What became of a center's consultations, month by month (the center's local months): the one
+count behind the staff's week page and the center's referrals page."""
 
-from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -11,32 +10,10 @@ from sqlalchemy.orm import Session
 from finder.booking.calendar import local_day_bounds
 from finder.domain.bookings import CANCELLED, COMPLETED, NO_SHOW
 from finder.domain.centers import Center
+from finder.domain.outcomes import MonthOutcomes, first_of_month
 from finder.storage.models import BookingRow, SlotRow
 
-
-@dataclass(frozen=True)
-class MonthOutcomes:
-    month: date  # the first day of the month
-    booked: int  # every booking whose consultation falls in the month, whatever became of it
-    cancelled: int
-    completed: int
-    no_show: int
-
-    @property
-    def cancellation_rate(self) -> float | None:
-        """Cancelled of all booked; None when nothing was booked."""
-        return self.cancelled / self.booked if self.booked else None
-
-    @property
-    def no_show_rate(self) -> float | None:
-        """Missed of the consultations whose outcome was recorded; None when none was."""
-        seen = self.completed + self.no_show
-        return self.no_show / seen if seen else None
-
-
-def first_of_month(day: date, back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
+__all__ = ["MonthOutcomes", "first_of_month", "monthly_outcomes"]
 
 
 def monthly_outcomes(

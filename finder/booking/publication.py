@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,8 +47,10 @@ class Publication:
     schedules: str
     slots_by_state: dict[str, str]  # state -> Slot NDJSON
 
-    @property
+    @cached_property
     def etag(self) -> str:
+        """A digest of every file, computed once: every answer and every 304 carries it, and
+        hashing the whole horizon's slots again on each poll would cost more than serving it."""
         digest = hashlib.sha256()
         for part in (self.locations, self.schedules, *sorted(self.slots_by_state.items())):
             digest.update(repr(part).encode())

@@ -7,15 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from babel.dates import format_date
-from babel.numbers import format_percent
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
 from finder.accounts.users import center_team
 from finder.booking import calendar, use_cases
-from finder.booking.outcomes import MonthOutcomes, monthly_outcomes
 from finder.booking.pages.holiday_words import holiday_names
 from finder.booking.pages.hours_form import HoursForm, copy_day
 from finder.booking.pages.staff import (
@@ -50,6 +47,7 @@ from finder.storage.models import BookingRow, ClosureRow, SlotRow
 from finder.web.access import CENTER_STAFF, allow
 from finder.web.auth import now
 from finder.web.commands import run
+from finder.web.outcomes import outcome_table
 
 FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2999, 12, 23)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -250,29 +248,8 @@ def week(center_id: str) -> tuple[str, int]:
         published=published is not None,
         notice_hours=published.min_notice_hours if published else 0,
         displaced=len(calendar.displaced(session, found, now=at)),
-        outcomes=[
-            outcome_row(month)
-            for month in monthly_outcomes(session, found, last_month=max(monday, today))
-        ],
+        outcomes=outcome_table(session, found, last_month=max(monday, today)),
     )
-
-
-def outcome_row(month: MonthOutcomes) -> dict[str, object]:
-    """A month's outcomes as the week page shows them, in the page's language."""
-    locale = get_locale()
-
-    def percent(rate: float | None) -> str:
-        return "–" if rate is None else format_percent(rate, locale=locale)
-
-    return {
-        "label": format_date(month.month, "LLLL y", locale=locale),
-        "booked": month.booked,
-        "cancelled": month.cancelled,
-        "cancellation_rate": percent(month.cancellation_rate),
-        "seen": month.completed + month.no_show,
-        "no_show": month.no_show,
-        "no_show_rate": percent(month.no_show_rate),
-    }
 
 
 @staff.post("/centers/<center_id>/slots/<int:slot_id>/block")

@@ -1,5 +1,6 @@
 """A center's referrals for its staff, grouped by stage in journey order with counts, searched by
-a part of the patient's name (POST), and their CSV export."""
+a part of the patient's name (POST), and their CSV export; below them, the center's booking
+outcomes by month, the table the week page shows."""
 
 from flask import Response, render_template, request, url_for
 
@@ -15,7 +16,9 @@ from finder.referrals.pages.lists import (
     listed,
     practices,
 )
+from finder.storage import db
 from finder.web.access import CENTER_STAFF, allow, center_or_404, signed_in_actor
+from finder.web.outcomes import outcome_table
 
 
 def _center_dashboard(center_id: str) -> tuple[str, int]:
@@ -43,6 +46,7 @@ def _center_dashboard(center_id: str) -> tuple[str, int]:
             center_id=center_id,
             **filter_args(filters, center=False),
         ),
+        outcomes=outcome_table(db.session(), center),
         **page_words(),
     )
     return page, 200
