@@ -53,6 +53,7 @@ from finder.storage.models import (
     ReminderRow,
     SlotRow,
     UserRow,
+    UserSettingRow,
     WaitlistOfferRow,
     WaitlistRow,
 )
@@ -355,13 +356,14 @@ class Dispatcher:
         if reminder.waitlist_offer_id is not None:
             return self._offer_message(session, reminder, now)
         found = session.execute(
-            select(BookingRow, UserRow)
+            select(BookingRow, UserRow, UserSettingRow)
             .join(UserRow, UserRow.id == BookingRow.provider_id)
+            .outerjoin(UserSettingRow, UserSettingRow.user_id == UserRow.id)
             .where(BookingRow.id == (reminder.booking_id or 0))
         ).one_or_none()
         if found is None:  # pragma: no cover - foreign keys
             return "booking gone"
-        booking, provider = found
+        booking, provider, setting = found
         reason = skip_reason(
             reminder.kind,
             booking_status=booking.status,
@@ -384,6 +386,7 @@ class Dispatcher:
             sender=self.from_address,
             public_url=self.public_url,
             now=now,
+            setting=setting,
         ), reminder.attempts
 
     def _referral_message(
@@ -401,6 +404,7 @@ class Dispatcher:
             event,
             self.centers(session, referral.center_id),
             provider,
+            session.get(UserSettingRow, provider.id),
             sender=self.from_address,
             public_url=self.public_url,
             now=now,
@@ -427,6 +431,7 @@ class Dispatcher:
             slot,
             self.centers(session, request.center_id),
             provider,
+            session.get(UserSettingRow, provider.id),
             sender=self.from_address,
             public_url=self.public_url,
         )
