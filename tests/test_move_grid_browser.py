@@ -39,6 +39,7 @@ def world(live_app: Flask) -> dict:
              "min_notice_hours": 24, "horizon_days": 28}  # fmt: skip
     provider = add_account(live_app, "grid_provider", role="provider", name="Gale Gridmover")
     other = add_account(live_app, "grid_other", role="provider")
+    staff = add_account(live_app, "grid_staff", role="staff", centers=[CENTER])
     now = datetime.now(UTC)
     with live_app.app_context():
         center = current_catalog().centers.get(CENTER)
@@ -58,8 +59,8 @@ def world(live_app: Flask) -> dict:
         )[0]
         mine = do_book(request_for(first.id, product=None), provider.id, now=now).booking
         do_book(request_for(full.id, product=None), other.id, now=now)
-        return {"provider": provider, "booking": mine.id, "current": first.id, "full": full.id,
-                "next_monday": next_monday, "zone": zone}  # fmt: skip
+        return {"provider": provider, "staff": staff, "booking": mine.id, "current": first.id,
+                "full": full.id, "next_monday": next_monday, "zone": zone}  # fmt: skip
 
 
 def tab_to(page, selector: str, most: int = 200) -> None:
@@ -155,3 +156,17 @@ def sign_in_by_keyboard_any(page, base: str, account: Account, lang: str) -> Non
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_the_staff_grid_passes_axe(page_factory, live_server, world, screen):
+    page = page_factory(**(DESKTOP if screen == "desktop" else {**PHONE, "locale": "en-US"}))
+    sign_in_by_keyboard(page, live_server, world["staff"])
+    week = world["next_monday"].isoformat()
+    page.goto(f"{live_server}/staff/centers/{CENTER}/bookings/{world['booking']}?week={week}")
+    expect(page.locator("#move-week")).to_be_visible()
+    expect(page.locator(".move-full")).not_to_have_count(0)
+    unfocusable(page)
+    assert axe_violations(page) == []
+    page.evaluate("() => document.getElementById('move-week').scrollIntoView()")
+    screenshot(page, f"move-grid-staff-{screen}")
