@@ -12,7 +12,7 @@ from finder.accounts.admin import admin
 from finder.accounts.pages import account
 from finder.accounts.settings_page import settings
 from finder.booking import api as booking_api
-from finder.booking.pages import staff_bookings, staff_calendar
+from finder.booking.pages import staff_bookings, staff_calendar, staff_closures
 from finder.booking.pages.fhir import fhir
 from finder.booking.pages.staff import staff
 from finder.centers import api as center_api
@@ -112,7 +112,7 @@ def register_web(app: Flask) -> None:
     declaring = (account_api, search_api, center_api, booking_api, referral_api, coverage_api,
                  waitlist_api)  # fmt: skip
     assert all(area.operations is declaring[0].operations for area in declaring)  # noqa: S101
-    assert staff_calendar.staff is staff_bookings.staff is staff  # noqa: S101 - routes declared
+    assert staff_calendar.staff is staff_closures.staff is staff_bookings.staff is staff  # noqa: S101
     for blueprint in (
         api,
         pages,

@@ -2,8 +2,9 @@
 
 Email is not a secure channel: the provider's copy names the patient only by initials and the
 booking reference, the patient's copy greets them generically, and neither carries the birth
-date. Nothing here is logged. A message is written in the language the booking was made in
-(English or Spanish, `BookingRow.language`), to the provider and the patient alike.
+date. Nothing here is logged. The patient's copy is written in the language the booking was made
+in (English or Spanish, `BookingRow.language`), with that language's usual clock; the provider's
+in the language, clock and zone of their account settings where they chose them.
 
 Rendered with `render_template` under an application context; no request is needed.
 """
@@ -13,9 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import render_template
 from flask_babel import force_locale, gettext
 
@@ -31,22 +30,27 @@ from finder.domain.reminders import (
     REMINDER,
     RESCHEDULED,
 )
-from finder.domain.zones import offset_text, same_clock, valid_zone
+from finder.domain.zones import same_clock, valid_zone
 from finder.mail.message import Attachment, Mail, message_domain
 from finder.public_url import public_link
-from finder.storage.models import BookingRow, ReminderRow, UserRow
+from finder.storage.models import BookingRow, ReminderRow, UserRow, UserSettingRow
+from finder.web.local_times import LONG_DAY, Reader, clock_text, day_text, short_day_text, time_text
 
 LOCALE = "en"  # the language of a booking or referral made before languages were kept
 LANGUAGES = ("en", "es")
-DAY = "EEEE, d MMMM y"  # Monday, 15 March 2027
-SHORT_DAY = "EEE d MMM"  # Mon 15 Mar
-CLOCK = "h:mm a"  # 9:00 AM
 FALLBACK_ORGANIZER = "no-reply@localhost"
 
 
 def mail_locale(language: str | None) -> str:
     """The language a booking's or referral's messages are written in (English if unknown)."""
     return language if language in LANGUAGES else LOCALE
+
+
+def reader_for(language: str | None, setting: UserSettingRow | None = None) -> Reader:
+    """How a recipient reads times: their account's language and clock where they chose them,
+    else the language the booking or referral was made in, with its usual clock."""
+    chosen = setting.language if setting is not None and setting.language in LANGUAGES else ""
+    return Reader(chosen or mail_locale(language), setting.hour_cycle if setting else "")
 
 
 def message_id(reminder_id: int, sender: str, public_url: str = "") -> str:
@@ -64,10 +68,16 @@ def recipient_address(reminder: ReminderRow, booking: BookingRow, provider: User
     raise ValueError(f"unknown recipient {reminder.recipient!r}")
 
 
-def recipient_zone(reminder: ReminderRow, booking: BookingRow, center: Center) -> str:
-    """The zone the recipient reads times in: the one they chose, else the center's."""
+def recipient_zone(
+    reminder: ReminderRow,
+    booking: BookingRow,
+    center: Center,
+    setting: UserSettingRow | None = None,
+) -> str:
+    """The zone the recipient reads times in: the provider's account's, else the one chosen
+    when booking, else the center's."""
     if reminder.recipient == PROVIDER:
-        chosen = booking.provider_timezone
+        chosen = valid_zone(setting.timezone if setting else "") or booking.provider_timezone
     elif reminder.recipient == PATIENT:
         chosen = booking.patient_timezone
     else:
@@ -84,12 +94,14 @@ def compose(
     sender: str,
     public_url: str,
     now: datetime,
+    setting: UserSettingRow | None = None,
 ) -> Mail:
-    """The reminder's message in text and HTML, with the consultation's calendar entry."""
+    """The reminder's message in text and HTML, with the consultation's calendar entry;
+    `setting` is the provider's account settings."""
     if reminder.kind not in (CONFIRMATION, REMINDER, RESCHEDULED, CANCELLATION):
         raise ValueError(f"unknown kind {reminder.kind!r}")
     to_provider = reminder.recipient == PROVIDER
-    zone = recipient_zone(reminder, booking, center)
+    zone = recipient_zone(reminder, booking, center, setting)
     start = booking.slot.start_at
     address = parseaddr(sender)[1]
     invite = replace(
@@ -98,12 +110,13 @@ def compose(
         ),
         attendee=recipient_address(reminder, booking, provider),  # a REQUEST names whom to
     )
-    locale = mail_locale(booking.language)
+    reader = reader_for(booking.language, setting if to_provider else None)
+    locale = reader.locale
     with force_locale(locale):
         when = gettext(
             "%(day)s at %(clock)s",
-            day=_day(start, zone, SHORT_DAY, locale),
-            clock=_clock(start, zone, locale),
+            day=short_day_text(start, zone, reader),
+            clock=clock_text(start, zone, reader),
         )
         context = _words(reminder.kind, booking, center, provider if to_provider else None)
         context["lang"] = locale
@@ -115,11 +128,11 @@ def compose(
         context.update(
             subject=_subject(reminder.kind, when),
             center_time=gettext(
-                "%(time)s (center's time)", time=_full(start, center.timezone, locale)
+                "%(time)s (center's time)", time=_full(start, center.timezone, reader)
             ),
             your_time=None
             if same_clock(start, center.timezone, zone)
-            else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone, locale)),
+            else gettext("%(time)s (your time)", time=_your(start, zone, center.timezone, reader)),
             link=link,
             # Moving and cancelling are the booking page's: only while it can still change.
             move_link=f"{link}#move-heading" if link and booking.status == BOOKED else None,
@@ -284,27 +297,18 @@ def _what_to_bring() -> str:
     )
 
 
-def _day(instant: datetime, zone: str, pattern: str = DAY, locale: str = LOCALE) -> str:
-    return format_datetime(instant, pattern, tzinfo=ZoneInfo(zone), locale=locale)
-
-
-def _clock(instant: datetime, zone: str, locale: str = LOCALE) -> str:
-    """E.g. "9:00 AM EDT"; the offset where the zone has no abbreviation ("UTC+14:00")."""
-    name = instant.astimezone(ZoneInfo(zone)).tzname() or ""
-    clock = _day(instant, zone, CLOCK, locale)
-    return f"{clock} {name if name.isalpha() else offset_text(instant, zone)}"
-
-
-def _full(instant: datetime, zone: str, locale: str = LOCALE) -> str:
+def _full(instant: datetime, zone: str, reader: Reader) -> str:
     """E.g. "Monday, 15 March 2027, 9:00 AM EDT"."""
-    return f"{_day(instant, zone, DAY, locale)}, {_clock(instant, zone, locale)}"
+    return time_text(instant, zone, reader, LONG_DAY)
 
 
-def _your(instant: datetime, zone: str, center_zone: str, locale: str = LOCALE) -> str:
+def _your(instant: datetime, zone: str, center_zone: str, reader: Reader) -> str:
     """The recipient's time, with the date only when it falls on another day than the center's."""
-    if _day(instant, zone, DAY, locale) == _day(instant, center_zone, DAY, locale):
-        return _clock(instant, zone, locale)
-    return _full(instant, zone, locale)
+    if day_text(instant, zone, reader, LONG_DAY) == day_text(
+        instant, center_zone, reader, LONG_DAY
+    ):
+        return clock_text(instant, zone, reader)
+    return _full(instant, zone, reader)
 
 
 class ComposeCache:
@@ -338,25 +342,28 @@ class ComposeCache:
         sender: str,
         public_url: str,
         now: datetime,
+        setting: UserSettingRow | None = None,
         key: tuple[object, ...] | None = None,
     ) -> Mail:
         """As `compose`, from what was composed before for the same content when it can;
         `key` names that content (by default, the fields `compose` reads)."""
         if key is None:
             slot = booking.slot
+            chosen = (setting.language, setting.hour_cycle, setting.timezone) if setting else None
             key = (
                 reminder.kind, reminder.recipient, booking.id, booking.uid, booking.sequence,
                 booking.status, booking.status_reason, booking.patient_name,
                 booking.patient_email, booking.provider_timezone, booking.patient_timezone,
                 booking.language, slot.start_at, slot.end_at,
-                center, provider.id, provider.name, provider.email, sender, public_url,
+                center, provider.id, provider.name, provider.email, chosen, sender, public_url,
             )  # fmt: skip
         found = self.find(key, reminder.id, sender, public_url)
         if found is not None:
             return found
         mail = compose(
-            reminder, booking, center, provider, sender=sender, public_url=public_url, now=now
-        )
+            reminder, booking, center, provider,
+            sender=sender, public_url=public_url, now=now, setting=setting,
+        )  # fmt: skip
         with self._lock:
             self.composed += 1
             if len(self._kept) >= self.size:

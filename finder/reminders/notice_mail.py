@@ -4,35 +4,30 @@ clock (their account settings; else English, the center's zone, AM/PM). Patients
 """
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import render_template
 from flask_babel import force_locale, gettext, ngettext
 
 from finder.domain.centers import Center
-from finder.domain.notices import STAFF_KINDS, clock_pattern
+from finder.domain.notices import STAFF_KINDS
 from finder.domain.zones import valid_zone
 from finder.mail import Mail
 from finder.public_url import public_link
-from finder.reminders.messages import initials, message_id
+from finder.reminders.messages import LOCALE, initials, message_id, reader_for
 from finder.storage.models import BookingRow, ReminderRow, UserRow, UserSettingRow
+from finder.web.local_times import time_text
 
-LANGUAGES = ("en", "es")
 KIND_OF = {outbox_kind: kind for kind, outbox_kind in STAFF_KINDS.items()}
 
 
 def _locale(setting: UserSettingRow) -> str:
-    return setting.language if setting.language in LANGUAGES else "en"
+    return reader_for(LOCALE, setting).locale
 
 
 def when_text(booking: BookingRow, center: Center, setting: UserSettingRow, locale: str) -> str:
     """The time in the reader's zone and clock, e.g. "Wed 13 Jan 2027, 9:00 AM EST"."""
     zone = valid_zone(setting.timezone) or center.timezone
-    start = booking.slot.start_at
-    pattern = f"EEE d MMM y, {clock_pattern(setting.hour_cycle, 'h:mm a')}"
-    text = format_datetime(start, pattern, tzinfo=ZoneInfo(zone), locale=locale)
-    return f"{text} {start.astimezone(ZoneInfo(zone)).tzname() or zone}"
+    return time_text(booking.slot.start_at, zone, reader_for(locale, setting))
 
 
 def _line(item: dict[str, Any], setting: UserSettingRow, locale: str) -> str:

@@ -159,6 +159,7 @@ class Preparer:
         )
         booking = session.get(BookingRow, renewed.booking_id)
         provider = session.get(UserRow, booking.provider_id) if booking else None
+        setting = session.get(UserSettingRow, provider.id) if provider else None
         if booking is None or provider is None:  # pragma: no cover - foreign keys
             return "booking gone"
         if not recipient_address(reminder, booking, provider):
@@ -172,6 +173,7 @@ class Preparer:
             sender=self.from_address,
             public_url=self.public_url,
             now=now,
+            setting=setting,
             key=key,
         ), renewed.attempts
 
@@ -203,6 +205,7 @@ class Preparer:
             event,
             self.centers(session, referral.center_id),
             provider,
+            session.get(UserSettingRow, provider.id),
             sender=self.from_address,
             public_url=self.public_url,
             now=now,
@@ -227,6 +230,7 @@ class Preparer:
             slot,
             self.centers(session, request.center_id),
             provider,
+            session.get(UserSettingRow, provider.id),
             sender=self.from_address,
             public_url=self.public_url,
         )

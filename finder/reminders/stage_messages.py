@@ -13,9 +13,15 @@ from finder.domain.reminders import PROVIDER
 from finder.events import StageRecorded
 from finder.mail import Mail
 from finder.public_url import public_link
-from finder.reminders.messages import initials, mail_locale, message_id
+from finder.reminders.messages import initials, message_id, reader_for
 from finder.reminders.outbox import queued
-from finder.storage.models import ReferralEventRow, ReferralRow, ReminderRow, UserRow
+from finder.storage.models import (
+    ReferralEventRow,
+    ReferralRow,
+    ReminderRow,
+    UserRow,
+    UserSettingRow,
+)
 
 STAGE_CHANGED = "stage_changed"
 
@@ -40,14 +46,16 @@ def compose_stage_change(
     event: ReferralEventRow,
     center: Center,
     provider: UserRow,
+    setting: UserSettingRow | None = None,
     *,
     sender: str,
     public_url: str,
     now: datetime,
 ) -> Mail:
     """Which stage, since when, and a link to the timeline; the patient by initials only.
-    The center's note is not in the mail (email is not a secure channel): the page shows it."""
-    locale = mail_locale(referral.language)  # the language the referral was made in
+    The center's note is not in the mail (email is not a secure channel): the page shows it.
+    In the provider's account language, else the one the referral was made in."""
+    locale = reader_for(referral.language, setting).locale
     with force_locale(locale):
         # The domain's label, capitalised, is the referral pages' name of the stage.
         named = label(event.stage)

@@ -1,6 +1,7 @@
 """The mail offering a freed place to the provider of a waitlist request, through the outbox.
 
-It names the center and the time, the request by its reference (initials or the provider's
+It names the center and the time (in the provider's account language, clock and zone, else
+English and the center's zone), the request by its reference (initials or the provider's
 own: the list holds no patient names), how long the place is held, and a link built from
 PUBLIC_URL to the booking page for that slot, which uses the provider's live hold.
 """
@@ -13,17 +14,20 @@ from sqlalchemy.orm import Session
 
 from finder.domain.centers import Center
 from finder.domain.reminders import PROVIDER
+from finder.domain.zones import same_clock, valid_zone
 from finder.mail import Mail
 from finder.public_url import public_link
-from finder.reminders.messages import LOCALE, _full, message_id
+from finder.reminders.messages import LOCALE, message_id, reader_for
 from finder.reminders.outbox import queued
 from finder.storage.models import (
     ReminderRow,
     SlotRow,
     UserRow,
+    UserSettingRow,
     WaitlistOfferRow,
     WaitlistRow,
 )
+from finder.web.local_times import LONG_DAY, time_text
 
 WAITLIST_OFFER = "waitlist_offer"
 
@@ -53,15 +57,22 @@ def compose_offer(
     slot: SlotRow,
     center: Center,
     provider: UserRow,
+    setting: UserSettingRow | None = None,
     *,
     sender: str,
     public_url: str,
 ) -> Mail:
-    with force_locale(LOCALE):
-        when = _full(slot.start_at, center.timezone)
-        until = _full(offer.expires_at, center.timezone)
+    reader = reader_for(LOCALE, setting)
+    zone = valid_zone(setting.timezone if setting else "") or center.timezone
+    with force_locale(reader.locale):
+        when = time_text(slot.start_at, zone, reader, LONG_DAY)
+        if not same_clock(slot.start_at, center.timezone, zone):
+            at_center = time_text(slot.start_at, center.timezone, reader, LONG_DAY)
+            when = gettext("%(time)s (your time; %(center_time)s at the center)",
+                           time=when, center_time=at_center)  # fmt: skip
+        until = time_text(offer.expires_at, zone, reader, LONG_DAY)
         context = {
-            "lang": LOCALE,
+            "lang": reader.locale,
             "subject": gettext(
                 "A consultation opened at %(center)s: %(when)s", center=center.name, when=when
             ),

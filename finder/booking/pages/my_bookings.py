@@ -3,10 +3,9 @@ cancelling or moving it. Another provider's booking is answered as no booking at
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -22,11 +21,10 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
-from finder.booking import calendar
 from finder.booking.bookings import ChangeNotAllowed, find_booking, may_change
 from finder.booking.forms import refusal_status, slot_refusal
 from finder.booking.invite import invite_content_type, invite_ics
-from finder.booking.pages.provider import slot_days
+from finder.booking.pages.move_grid import asked_week, move_grid
 from finder.booking.use_cases import cancel_booking as cancel_booking_
 from finder.booking.use_cases import (
     download_invite,
@@ -55,7 +53,6 @@ from finder.web.ids import record_id
 from finder.web.local_times import provider_zone, same_clock, time_text, zone_choices
 
 bookings = Blueprint("bookings", __name__, url_prefix="/bookings")
-RESCHEDULE_DAYS = 28
 MAX_LISTED = 500
 DETAIL = "pages.bookings.detail"
 T = TypeVar("T")
@@ -147,17 +144,10 @@ def _booking_page(
         and booking.slot.start_at > moment
         and may_change(signed_in_actor(), booking, to=CANCELLED)
     )
-    options = []
+    grid = None
     if changeable:
-        today = moment.astimezone(ZoneInfo(center.timezone)).date()
-        free = calendar.free_slots(
-            db.session(),
-            center,
-            first_day=today,
-            last_day=today + timedelta(days=RESCHEDULE_DAYS),
-            now=moment,
-        )
-        options = slot_days([s for s in free if s.id != booking.slot_id], center, zone)
+        week = asked_week(request.values.get("week"))
+        grid = move_grid(db.session(), center, booking, week=week, now=moment, zone=zone)
     start = booking.slot.start_at
     catalog = current_catalog()
     page = render_template(
@@ -175,7 +165,10 @@ def _booking_page(
         indication=catalog.products.indications.get(booking.indication, booking.indication),
         product=catalog.products.names.get(booking.product or "", booking.product),
         changeable=changeable,
-        options=options,
+        grid=grid,
+        week_link=lambda monday: url_for(
+            DETAIL, booking_id=booking.id, week=monday.isoformat(), _anchor="move-heading"
+        ),
         messages=messages_of(db.session(), booking, center),
         error=error,
     )

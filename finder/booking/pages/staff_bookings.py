@@ -1,21 +1,21 @@
 """A booking as the center's staff see it: the patient, the messages, and cancelling, moving
 or recording the consultation, each through its one use case."""
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from finder.booking import calendar, use_cases
+from finder.booking import use_cases
 from finder.booking.bookings import (
     ChangeNotAllowed,
     find_booking,
     may_change,
 )
+from finder.booking.pages.move_grid import asked_week, move_grid
 from finder.booking.pages.staff import (
     WHOLE,
     clock_of,
@@ -26,7 +26,6 @@ from finder.booking.pages.staff import (
     staff_actor,
     staff_center,
     status_words,
-    today_at,
 )
 from finder.domain.bookings import (
     BOOKED,
@@ -70,36 +69,6 @@ def _allows(booking: BookingRow, to: str, at: datetime) -> bool:
     return True
 
 
-def _free_slot_choices(
-    center: Center, booking: BookingRow, at: datetime
-) -> list[tuple[str, list[tuple[int, str]]]]:
-    """The slots the booking may move to, grouped by local day, for a select."""
-    session = db.session()
-    availability = calendar.load_availability(session, center)
-    if availability is None:
-        return []
-    today = today_at(center)
-    slots = calendar.free_slots(
-        session,
-        center,
-        first_day=today,
-        last_day=today + timedelta(days=availability.horizon_days),
-        now=at,
-        limit=300,
-    )
-    clock = clock_of(center)
-    groups: dict[date, list[tuple[int, str]]] = defaultdict(list)
-    for slot in slots:
-        if slot.id == booking.slot_id:
-            continue
-        left = slot.capacity - slot.booked
-        label = ngettext("%(num)d place left", "%(num)d places left", left)
-        groups[clock.local_day(slot.start_at)].append(
-            (slot.id, f"{clock.span(slot.start_at, slot.end_at)} · {label}")
-        )
-    return [(clock.day(day), choices) for day, choices in sorted(groups.items())]
-
-
 def _booking_page(
     center: Center,
     booking: BookingRow,
@@ -129,7 +98,18 @@ def _booking_page(
         may_cancel=_allows(booking, CANCELLED, at),
         may_record=_allows(booking, COMPLETED, at),
         may_move=_allows(booking, BOOKED, at),
-        choices=_free_slot_choices(center, booking, at) if _allows(booking, BOOKED, at) else [],
+        grid=move_grid(
+            db.session(), center, booking, week=asked_week(request.values.get("week")), now=at
+        )
+        if _allows(booking, BOOKED, at)
+        else None,
+        week_link=lambda monday: url_for(
+            "staff.booking",
+            center_id=center.id,
+            booking_id=booking.id,
+            week=monday.isoformat(),
+            _anchor="move-heading",
+        ),
         error=error,
         values=values or {},
     )
