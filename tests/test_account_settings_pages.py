@@ -82,3 +82,23 @@ def test_a_provider_s_zone_and_clock_are_used_on_the_booking_page(
     local = slot.start_at.astimezone(ZoneInfo("America/Los_Angeles"))
     hour = local.strftime("%I").lstrip("0")
     assert f"{hour}:{local:%M} {local:%p} {local.tzname()}" in page
+
+
+def test_staff_who_chose_12_hour_times_see_them_on_their_center_s_booking_page(
+    app,
+    accounts,
+    hours,  # noqa: F811 - the fixture imported above
+):
+    from tests.accounts import CENTER_X
+
+    provider = signed_in_client(app, accounts["provider_a"])
+    slot = slots(app)[0]
+    booking = book(provider, slot.id)
+    staff = signed_in_client(app, accounts["staff_x"])
+    local = slot.start_at.astimezone(ZoneInfo("America/New_York"))
+    page = text(staff.get(f"/staff/centers/{CENTER_X}/bookings/{booking}"))
+    assert f"{local:%H:%M}" in page  # 24-hour until the account chooses
+    save(staff, hour_cycle="12")
+    page = text(staff.get(f"/staff/centers/{CENTER_X}/bookings/{booking}"))
+    hour = local.strftime("%I").lstrip("0")
+    assert f"{hour}:{local:%M} {local:%p}" in page

@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_time
 from flask import Blueprint, abort, flash, render_template, url_for
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,11 +38,17 @@ from finder.extensions import current_catalog
 from finder.reminders.pages import reminder_actions
 from finder.storage.models import BookingRow, UserRow
 from finder.web.auth import current_actor, now
+from finder.web.local_times import page_reader
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
 staff.register_blueprint(reminder_actions)  # a booking's "Send again": endpoints staff.reminders.*
 
 WHOLE = re.compile(r"[0-9]{1,6}")
+
+
+def _hm(local: datetime) -> str:
+    """A local time of day in the signed-in account's clock (24-hour unless it chose 12)."""
+    return format_time(local, page_reader().clock(), locale=str(get_locale()))
 
 
 @dataclass(frozen=True)
@@ -51,16 +58,16 @@ class LocalClock:
     zone: ZoneInfo
 
     def when(self, instant: datetime) -> str:
-        """'Mon 15 Mar, 09:00 EDT'."""
+        """'Mon 15 Mar, 09:00 EDT' (or 9:00 AM, by the account's clock)."""
         local = instant.astimezone(self.zone)
-        return f"{format_date(local.date(), 'EEE d MMM')}, {local:%H:%M} {local.tzname()}"
+        return f"{format_date(local.date(), 'EEE d MMM')}, {_hm(local)} {local.tzname()}"
 
     def span(self, start: datetime, end: datetime) -> str:
         """'09:00–10:00 EDT'; both abbreviations when the clocks change inside the slot."""
         first, last = start.astimezone(self.zone), end.astimezone(self.zone)
         if first.tzname() == last.tzname():
-            return f"{first:%H:%M}–{last:%H:%M} {last.tzname()}"
-        return f"{first:%H:%M} {first.tzname()}–{last:%H:%M} {last.tzname()}"
+            return f"{_hm(first)}–{_hm(last)} {last.tzname()}"
+        return f"{_hm(first)} {first.tzname()}–{_hm(last)} {last.tzname()}"
 
     def day(self, day: date) -> str:
         return format_date(day, "EEEE d MMMM yyyy")
