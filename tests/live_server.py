@@ -16,10 +16,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -232,6 +232,34 @@ class LiveServer:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=15)
 
+    def halt(self) -> None:
+        """Stop a server whose checks are done: SIGTERM, so each worker finishes the request in
+        hand and logs its exit, then SIGKILL, so nobody waits while each worker and the master
+        free the whole app on their way out (seconds of CPU each)."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            self.process = None
+            return
+        exits = self._log_count("Worker exiting")
+        process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while (
+            process.poll() is None
+            and self._log_count("Worker exiting") < exits + self.workers
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+        self.process = None
+
+    def _log_count(self, text: str) -> int:
+        try:
+            return self.stderr_path.read_text(errors="replace").count(text)
+        except OSError:
+            return 0
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
@@ -423,14 +451,20 @@ def set_up_site(
     indication: str = "LBCL",
 ) -> Site:
     """On a started server over an initialised database: staff of `centers` centers offering
-    the product, a provider, and a bearer token for each."""
+    the product, a provider, and a bearer token for each (the accounts written here, straight
+    into the database, as `finder users create` would: no command to start for each)."""
     chosen = centers_offering(product, indication)[:centers]
     if len(chosen) < centers:
         raise ServerFailed(f"only {len(chosen)} centers offer {product} for {indication}")
     tag = uuid.uuid4().hex[:8]
     staff, provider = f"staff-{tag}@example.org", f"provider-{tag}@example.org"
-    server.create_user(staff, "staff", *(arg for center in chosen for arg in ("--center", center)))
-    server.create_user(provider, "provider", "--practice", "Load Test Oncology")
+    add_users(
+        server.database_url,
+        [
+            {"email": staff, "role": "staff", "centers": chosen},
+            {"email": provider, "role": "provider", "practice": "Load Test Oncology"},
+        ],
+    )
     tokens = []
     for email in (staff, provider):
         answer = call(
@@ -440,3 +474,76 @@ def set_up_site(
             raise ServerFailed(f"POST /auth/token for {email}: {answer!r}")
         tokens.append(answer.body["token"])
     return Site(server, chosen, tokens[0], tokens[1], product, indication)
+
+
+def add_users(database_url: str, accounts: list[dict[str, Any]]) -> None:
+    """Accounts with the password PASSWORD, written in this process in one transaction."""
+    from sqlalchemy.orm import Session
+
+    from finder.accounts.users import create_user
+    from finder.storage.db import make_engine
+
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    try:
+        with Session(engine) as session:
+            for account in accounts:
+                create_user(session, now=now, password=PASSWORD, **account)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def empty_database(kind: str, workdir: Path, postgres_url: Callable[[], str]) -> str:
+    """A database without tables for a server of its own: a new SQLite file in `workdir`, or
+    the PostgreSQL database `postgres_url()` gives with its public schema made anew."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'finder.db'}"
+    from sqlalchemy import create_engine, text
+
+    url = postgres_url()
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    return url
+
+
+@contextmanager
+def started_server(
+    database_url: str, workdir: Path, *, workers: int = 4, env: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """`finder init-db`, then `finder serve` on it; halted at the end. A set-up that fails
+    raises ServerFailed with the server's log."""
+    server = LiveServer(database_url, workdir, workers=workers)
+    server.env.update(env or {})
+    try:
+        server.init_db()
+        server.start()
+    except ServerFailed as error:
+        server.halt()
+        raise ServerFailed(f"{error}\n{server.tail()}") from error
+    try:
+        yield server
+    finally:
+        server.halt()
+
+
+@contextmanager
+def live_site(
+    database_url: str,
+    workdir: Path,
+    *,
+    centers: int = 1,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Site]:
+    """A started server (4 workers) over a new database, with its staff and provider signed in."""
+    with started_server(database_url, workdir, env=env) as server:
+        try:
+            site = set_up_site(server, centers=centers)
+        except ServerFailed as error:
+            raise ServerFailed(f"{error}\n{server.tail()}") from error
+        yield site
