@@ -25,7 +25,7 @@ from finder.storage import db
 from finder.storage.migrate import upgrade
 from finder.storage.models import Base
 from tests import url_builders
-from tests.live_server import empty_database
+from tests.live_site import empty_database
 
 pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser", "tests.scheduler_process"]
 url_builders.install()  # before any app is made, also those made while collecting

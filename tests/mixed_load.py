@@ -30,9 +30,8 @@ from tests.live_server import (
     ServerFailed,
     call,
     finder_command,
-    set_up_site,
-    whole_days,
 )
+from tests.live_site import set_up_site, whole_days
 from tests.smtp import FreePortController
 
 READ_PATHS = ("center_bookings", "booking", "referrals", "referrals_export")

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.live_server import Response, Site, call, connect, live_site, whole_days
+from tests.live_server import Response, call, connect
+from tests.live_site import Site, live_site, whole_days
 
 CLIENTS = 50  # simultaneous bookings of one slot
 RESCHEDULED = 20  # bookings moved into one slot at once

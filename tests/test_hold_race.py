@@ -17,7 +17,8 @@ from finder.accounts.credentials import TOKEN, Lifetime, issue
 from finder.accounts.users import create_user
 from finder.storage.db import make_engine
 from tests.conftest import PRODUCTION_HASHER
-from tests.live_server import PASSWORD, Response, Site, call, live_site, whole_days
+from tests.live_server import PASSWORD, Response, call
+from tests.live_site import Site, live_site, whole_days
 from tests.test_booking_concurrency import (
     assert_no_server_error,
     booked,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import started_server
+from tests.live_site import started_server
 from tests.mixed_load import READ_PATHS, LoadResult, run_mixed_load, scheduler_log
 
 SECONDS = 8

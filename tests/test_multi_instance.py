@@ -39,14 +39,12 @@ from tests.live_server import (
     LiveServer,
     Response,
     ServerFailed,
-    Site,
     call,
-    centers_offering,
     connect,
     finder_command,
     fresh_postgres_database,
-    whole_days,
 )
+from tests.live_site import Site, centers_offering, whole_days
 from tests.smtp import SmtpServer
 from tests.smtp import running as smtp_running
 
