@@ -20,7 +20,10 @@ def test_stopped_with_sigterm_the_scheduler_finishes_the_message_in_hand(
     scheduler = Scheduler(app, smtp_server, tmp_path)
     for _ in range(4):
         scheduler.start(wait=True)
-        time.sleep(0.5)
+        sent = len(smtp_server.messages)
+        deadline = time.monotonic() + 60
+        while len(smtp_server.messages) == sent and time.monotonic() < deadline:
+            time.sleep(0.02)  # stopped once it is delivering
         assert scheduler.signal(signal.SIGTERM) == 0
     scheduler.start()
     wait_until_sent(app)
