@@ -27,13 +27,11 @@ from tests.live_server import (
     LiveServer,
     Response,
     ServerFailed,
-    Site,
     call,
     fresh_postgres_database,
     running,
-    set_up_site,
-    whole_days,
 )
+from tests.live_site import Site, set_up_site, whole_days
 
 SLOT_MINUTES = 10  # 143 slots a day per center
 

@@ -25,8 +25,9 @@ from finder.storage import db
 from finder.storage.migrate import upgrade
 from finder.storage.models import Base
 from tests import url_builders
+from tests.live_site import empty_database
 
-pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser"]
+pytest_plugins = ["tests.smtp", "tests.accounts", "tests.browser", "tests.scheduler_process"]
 url_builders.install()  # before any app is made, also those made while collecting
 
 # Hypothesis caches what it reads of the source under ./.hypothesis, already while the tests are
@@ -147,6 +148,19 @@ def bare_postgres_database() -> Iterator[str]:
     themselves (`finder init-db` against a real server)."""
     with new_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
+    """For a module's real server: a database without tables (a new SQLite file, or the run's
+    bare PostgreSQL database made empty) and a working directory, as (URL, directory)."""
+    workdir = tmp_path_factory.mktemp(f"live-{request.param}")
+    url = empty_database(
+        request.param, workdir, lambda: request.getfixturevalue("bare_postgres_database")
+    )
+    return url, workdir
 
 
 @pytest.fixture(scope="session")

@@ -103,7 +103,9 @@ def hostile_app(make_app: Any) -> Flask:
     from finder.extensions import catalog_cache
     from tests.conftest import SMALL_CENTERS
 
-    app: Flask = make_app(PROPAGATE_EXCEPTIONS=False)
+    # The planner's default candidates: ZIP areas of 60,000 people or more, so that each plan
+    # is measured in a second (the same code, fewer candidates than the default's 10,000).
+    app: Flask = make_app(PROPAGATE_EXCEPTIONS=False, COVERAGE_CANDIDATE_PEOPLE=60_000)
     with app.app_context():
         load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app

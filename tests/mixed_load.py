@@ -30,9 +30,8 @@ from tests.live_server import (
     ServerFailed,
     call,
     finder_command,
-    set_up_site,
-    whole_days,
 )
+from tests.live_site import set_up_site, whole_days
 from tests.smtp import FreePortController
 
 READ_PATHS = ("center_bookings", "booking", "referrals", "referrals_export")
@@ -135,7 +134,20 @@ def run_mixed_load(
     readers: int = 6,
     bookings_first: int = 12,
 ) -> LoadResult:
-    """Set up a site on a started server over a fresh database, then run the load."""
+    """Set up a site on a started server over a fresh database, then run the load. The
+    scheduler starts first: it is ready by the time the site is."""
+    with smtp_inbox() as (inbox, smtp_url), _scheduler(server, smtp_url) as scheduler:
+        return _set_up_and_load(server, inbox, scheduler, seconds, readers, bookings_first)
+
+
+def _set_up_and_load(
+    server: LiveServer,
+    inbox: Inbox,
+    scheduler: subprocess.Popen[bytes],
+    seconds: float,
+    readers: int,
+    bookings_first: int,
+) -> LoadResult:
     site = set_up_site(server, centers=1)
     center = site.centers[0]
     site.set_availability(center, whole_days(capacity=3, slot_minutes=30, horizon_days=6))
@@ -154,71 +166,68 @@ def run_mixed_load(
 
     result = LoadResult(database=server.database_url.split(":")[0], seconds=seconds)
     lock = threading.Lock()
-    with smtp_inbox() as (inbox, smtp_url), _scheduler(server, smtp_url) as scheduler:
-        # Each booking mails a confirmation to the provider and one to the patient at once.
-        _wait_for(lambda: inbox.count >= 2 * bookings_first, timeout=120)
-        started = datetime.now().astimezone()
-        until = time.monotonic() + seconds
+    # Each booking mails a confirmation to the provider and one to the patient at once.
+    _wait_for(lambda: inbox.count >= 2 * bookings_first, timeout=120)
+    started = datetime.now().astimezone()
+    until = time.monotonic() + seconds
 
-        def keep(kind: str, answer: Response) -> None:
-            with lock:
-                result.answers.append(Answer(kind, answer.status, answer.seconds))
+    def keep(kind: str, answer: Response) -> None:
+        with lock:
+            result.answers.append(Answer(kind, answer.status, answer.seconds))
 
-        def reader(offset: int) -> Callable[[int], None]:
-            def step(number: int) -> None:
-                kind = READ_PATHS[(number + offset) % len(READ_PATHS)]
-                frm, to = today.isoformat(), (today + timedelta(days=6)).isoformat()
-                if kind == "center_bookings":
-                    path = f"/centers/{center}/bookings?from={frm}&to={to}"
-                    token = site.staff_token
-                elif kind == "booking":
-                    path = f"/bookings/{booking_ids[number % len(booking_ids)]}"
-                    token = site.provider_token if number % 2 else site.staff_token
-                elif kind == "referrals":
-                    path, token = "/referrals", site.provider_token
-                else:
-                    path, token = "/referrals/export.csv", site.staff_token
-                keep(kind, site.call("GET", path, token=token, timeout=120))
+    def reader(offset: int) -> Callable[[int], None]:
+        def step(number: int) -> None:
+            kind = READ_PATHS[(number + offset) % len(READ_PATHS)]
+            frm, to = today.isoformat(), (today + timedelta(days=6)).isoformat()
+            if kind == "center_bookings":
+                path = f"/centers/{center}/bookings?from={frm}&to={to}"
+                token = site.staff_token
+            elif kind == "booking":
+                path = f"/bookings/{booking_ids[number % len(booking_ids)]}"
+                token = site.provider_token if number % 2 else site.staff_token
+            elif kind == "referrals":
+                path, token = "/referrals", site.provider_token
+            else:
+                path, token = "/referrals/export.csv", site.staff_token
+            keep(kind, site.call("GET", path, token=token, timeout=120))
 
-            return step
+        return step
 
-        def blocker(number: int) -> None:
-            slot = blockable[(number // 2) % len(blockable)]
-            blocked = number % 2 == 0
-            answer = site.call(
-                "POST",
-                f"/centers/{center}/slots/{slot}/block",
-                {"blocked": blocked, "reason": "load test"},
-                token=site.staff_token,
-                timeout=120,
-            )
-            keep("block" if blocked else "unblock", answer)
-
-        def booker(_number: int) -> None:
-            slot = next(spare, None)
-            if slot is None:
-                time.sleep(0.2)
-                return
-            keep("book", site.book(slot["id"]))
-            time.sleep(0.3)
-
-        threads = [threading.Thread(target=_loop, args=(until, reader(n))) for n in range(readers)]
-        threads += [
-            threading.Thread(target=_loop, args=(until, blocker)),
-            threading.Thread(target=_loop, args=(until, booker)),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        result.scheduler_alive = scheduler.poll() is None
-        booked = sum(
-            1 for answer in result.answers if answer.kind == "book" and answer.status == 201
+    def blocker(number: int) -> None:
+        slot = blockable[(number // 2) % len(blockable)]
+        blocked = number % 2 == 0
+        answer = site.call(
+            "POST",
+            f"/centers/{center}/slots/{slot}/block",
+            {"blocked": blocked, "reason": "load test"},
+            token=site.staff_token,
+            timeout=120,
         )
-        result.mails_due = 2 * (bookings_first + booked)
-        _wait_for(lambda: inbox.count >= result.mails_due, timeout=120)
-        time.sleep(0.5)  # anything beyond what is due would show now
-        result.mails = inbox.count
+        keep("block" if blocked else "unblock", answer)
+
+    def booker(_number: int) -> None:
+        slot = next(spare, None)
+        if slot is None:
+            time.sleep(0.2)
+            return
+        keep("book", site.book(slot["id"]))
+        time.sleep(0.3)
+
+    threads = [threading.Thread(target=_loop, args=(until, reader(n))) for n in range(readers)]
+    threads += [
+        threading.Thread(target=_loop, args=(until, blocker)),
+        threading.Thread(target=_loop, args=(until, booker)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.scheduler_alive = scheduler.poll() is None
+    booked = sum(1 for answer in result.answers if answer.kind == "book" and answer.status == 201)
+    result.mails_due = 2 * (bookings_first + booked)
+    _wait_for(lambda: inbox.count >= result.mails_due, timeout=120)
+    time.sleep(0.5)  # anything beyond what is due would show now
+    result.mails = inbox.count
     result.audit_counts = _audit_counts(server.database_url, since=started)
     return result
 

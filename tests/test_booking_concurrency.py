@@ -9,21 +9,13 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.live_server import (
-    LiveServer,
-    Response,
-    ServerFailed,
-    Site,
-    call,
-    connect,
-    set_up_site,
-    whole_days,
-)
+from tests.live_server import Response, call, connect
+from tests.live_site import Site, live_site, whole_days
 
 CLIENTS = 50  # simultaneous bookings of one slot
 RESCHEDULED = 20  # bookings moved into one slot at once
@@ -31,32 +23,12 @@ RETRIES = 20  # simultaneous identical requests with one Idempotency-Key
 ACCESS_LINE = re.compile(r'"(?P<request>[A-Z]+ \S+) [^"]*" (?P<status>\d{3}) ')
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
+@pytest.fixture(scope="module")
+def site(live_database: tuple[str, Path]) -> Iterator[Site]:
     """The server on a fresh database, with hours set up by each test: staff of three centers
     and a provider, signed in."""
-    workdir = tmp_path_factory.mktemp(f"live-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'finder.db'}"
-    else:
-        url = request.getfixturevalue("bare_postgres_database")
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    server = LiveServer(url, workdir, workers=4)
-    try:
-        server.init_db()
-        server.start()
-        made = set_up_site(server, centers=3)
-    except ServerFailed as error:
-        server.stop()
-        pytest.fail(f"{error}\n{server.tail()}")
-    yield made
-    server.stop()
+    with live_site(*live_database, centers=3) as made:
+        yield made
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from finder.booking import calendar
 from finder.domain.availability import parse_availability
 from finder.extensions import current_catalog
 from finder.storage import db
-from finder.storage.models import AuditEventRow, BookingRow, SlotRow
+from finder.storage.models import AuditEventRow, BookingRow, HoldRow, SlotRow
 from tests.accounts import CENTER_X, CENTER_Y, csrf_token, signed_in_client
 
 PATIENT = "Zebulon Quartermain"
@@ -243,6 +243,33 @@ def test_booking_a_slot_leads_to_the_booking_page_with_the_patient_and_the_time(
     created = [e for e in events if e.action == "booking_created"]
     assert [(e.target_id, e.center_id) for e in created] == [(str(found), CENTER_X)]
     assert [e.action for e in events].count("booking_viewed") == 1
+
+
+def test_opening_the_form_for_one_slot_holds_a_place_and_audits_the_hold(
+    app, hours, accounts, provider
+):
+    slot = slots(app)[2]
+    page = provider.get(f"/book/{CENTER_X}?slot={slot.id}")
+    assert page.status_code == 200
+    with app.app_context():
+        held = db.session().scalars(select(HoldRow)).all()
+        events = db.session().scalars(select(AuditEventRow)).all()
+    assert [(h.slot_id, h.provider_id) for h in held] == [(slot.id, accounts["provider_a"].id)]
+    assert [(e.target_id, e.center_id, e.actor_id) for e in events if e.action == "slot_held"] == [
+        (str(slot.id), CENTER_X, accounts["provider_a"].id)
+    ]
+
+
+def test_the_requests_unit_of_work_in_a_session_of_its_own_has_the_event_handlers(app, accounts):
+    from finder.web.commands import unit_of_work
+    from finder.wiring import HANDLERS
+
+    with app.test_request_context("/"), db.bookkeeping() as session:
+        uow = unit_of_work(session)
+        assert uow.session is session and uow.handlers == HANDLERS
+        uow.audit("slot_held", target_type="slot", target_id="1", center_id=CENTER_X)
+        assert [e.action for e in session.new if isinstance(e, AuditEventRow)] == ["slot_held"]
+        assert unit_of_work().session is db.session() is not session
 
 
 def test_a_double_submit_of_one_form_makes_one_booking(app, hours, provider):

@@ -326,15 +326,18 @@ def _json_ids(value: Any, ids: dict[str, str]) -> Any:
     return value
 
 
-def routes(world: World) -> Iterator[tuple[Route, Any]]:
-    """Every rule and method of the URL map as a Route, with its access rule."""
+def routes(world: World, api: bool | None = None) -> Iterator[tuple[Route, Any]]:
+    """Every rule and method of the URL map as a Route, with its access rule; only the API's
+    (`api`) or only the others (not `api`), or all of them (None)."""
     app = world.app
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        view = app.view_functions[rule.endpoint]
+        operation = getattr(view, "operation", None)
+        if api is not None and api != (operation is not None):
+            continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"<\1>", rule.rule)
             variables = {name: world.ids[name] for name in rule.arguments}
-            view = app.view_functions[rule.endpoint]
-            operation = getattr(view, "operation", None)
             if operation is not None:
                 query = {p.name: API_QUERY[p.name] for p in operation.query}
                 body = API_BODIES[operation.body] if operation.body else None
@@ -354,12 +357,12 @@ def callers(access: Any) -> list[str]:
     return [role for role in ROLE_ORDER if access.roles and role in access.roles]
 
 
-def run_sweep(world: World, *, full: bool) -> dict[str, Sweep]:
-    """Send every call. The first caller of a route gets every hostile value (`full`) or those
-    PostgreSQL stores otherwise; the others, and the signed out, the usual request and hostile
-    path variables (`full`) or the usual request."""
+def run_sweep(world: World, *, full: bool, api: bool | None = None) -> dict[str, Sweep]:
+    """Send every call, to the routes `routes(world, api)` gives. The first caller of a route
+    gets every hostile value (`full`) or those PostgreSQL stores otherwise; the others, and the
+    signed out, the usual request and hostile path variables (`full`) or the usual request."""
     sweeps = {role: Sweep(client, world.tokens[role]) for role, client in world.clients.items()}
-    for route, access in routes(world):
+    for route, access in routes(world, api):
         who = callers(access)
         if route.endpoint == "account.sign_out":
             who = ["anonymous"]  # as anyone else it ends the session the sweep goes on with
@@ -404,18 +407,20 @@ def test_every_route_has_its_parameters_listed():
     assert query <= set(API_QUERY) and bodies == set(API_BODIES)
 
 
-def test_no_hostile_request_is_a_server_error(app, accounts, database_url, caplog):
+def check_sweep(app: Flask, accounts, database_url: str, caplog, *, api: bool | None) -> None:
+    """Run the sweep (full on SQLite, small on PostgreSQL) and find no server error in it."""
     full = database_url.startswith("sqlite:")
     started = time.process_time()
-    sweeps = run_sweep(make_world(app, accounts), full=full)
+    sweeps = run_sweep(make_world(app, accounts), full=full, api=api)
     seconds = time.process_time() - started
     sent = sum(sweep.sent for sweep in sweeps.values())
     statuses: dict[int, int] = {}
     for sweep in sweeps.values():
         for status, count in sweep.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
+    which = {None: "every route", True: "API routes", False: "pages"}[api]
     print(
-        f"\nhostile sweep ({'full' if full else 'small'}, {database_url.split(':')[0]}): "
+        f"\nhostile sweep ({'full' if full else 'small'}, {database_url.split(':')[0]}, {which}): "
         f"{sent} requests, {seconds:.0f} s of CPU; by status: {dict(sorted(statuses.items()))}"
     )
     failures = [
@@ -426,3 +431,10 @@ def test_no_hostile_request_is_a_server_error(app, accounts, database_url, caplo
     assert not failures, f"{len(failures)} kinds of failure:\n" + "\n".join(failures)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert set(statuses) <= ANSWERS
+
+
+# The full sweep of the pages here, of the API in tests/test_hostile_api.py, and the sweep on
+# PostgreSQL in tests/test_hostile_postgres.py: three files, so test workers share them.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_hostile_request_to_a_page_is_a_server_error(app, accounts, database_url, caplog):
+    check_sweep(app, accounts, database_url, caplog, api=False)

@@ -4,41 +4,22 @@ list, open and export bookings and referrals. No answer is a 500, and the audit 
 event for every audited answer (bench/mixed_load.py prints the figures)."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.live_server import LiveServer, ServerFailed
+from tests.live_site import started_server
 from tests.mixed_load import READ_PATHS, LoadResult, run_mixed_load, scheduler_log
 
 SECONDS = 8
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def loaded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LoadResult]:
-    workdir = tmp_path_factory.mktemp(f"load-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'finder.db'}"
-    else:
-        url = request.getfixturevalue("bare_postgres_database")
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    server = LiveServer(url, workdir, workers=4)
-    try:
-        server.init_db()
-        server.start()
+@pytest.fixture(scope="module")
+def loaded(live_database: tuple[str, Path]) -> Iterator[LoadResult]:
+    with started_server(*live_database) as server:
         result = run_mixed_load(server, seconds=SECONDS, readers=6)
-    except ServerFailed as error:
-        pytest.fail(f"{error}\n{server.tail()}")
-    finally:
-        server.stop()
-    if result.errors:
-        print(server.tail(), scheduler_log(server))
+        if result.errors:
+            print(server.tail(), scheduler_log(server))
     yield result
 
 

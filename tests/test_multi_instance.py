@@ -39,14 +39,12 @@ from tests.live_server import (
     LiveServer,
     Response,
     ServerFailed,
-    Site,
     call,
-    centers_offering,
     connect,
     finder_command,
     fresh_postgres_database,
-    whole_days,
 )
+from tests.live_site import Site, centers_offering, whole_days
 from tests.smtp import SmtpServer
 from tests.smtp import running as smtp_running
 
@@ -155,9 +153,11 @@ def bearer_token(base_url: str, account: Account) -> str:
 
 
 def stop_all(servers: list[LiveServer], schedulers: list[Scheduler]) -> None:
-    """Every process at once: each waits for its own in-flight work."""
+    """Every process at once: each finishes its own in-flight work (a server's workers their
+    request in hand, then halted without their exit clean-up)."""
     with ThreadPoolExecutor(len(servers) + len(schedulers)) as pool:
-        list(pool.map(lambda process: process.stop(), [*servers, *schedulers]))
+        stops = [*(server.halt for server in servers), *(s.stop for s in schedulers)]
+        list(pool.map(lambda stop: stop(), stops))
 
 
 @pytest.fixture(scope="module")

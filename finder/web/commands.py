@@ -4,24 +4,31 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from finder.storage import db
-from finder.unit_of_work import UnitOfWork
+from finder.unit_of_work import Recorder, UnitOfWork
 from finder.web.auth import now, origin, record_event, signed_in_user
 
 T = TypeVar("T")
 
 
-def unit_of_work() -> UnitOfWork:
-    """The request's unit of work; a read request's audit events take a transaction of their
-    own (see `record_event`)."""
+def unit_of_work(session: Session | None = None, recorder: Recorder | None = None) -> UnitOfWork:
+    """The request's unit of work, with the app's event handlers.
+
+    By default it works in the request's session, and a read request's audit events take a
+    transaction of their own (see `record_event`). Given a `session` (a transaction of the
+    caller's, such as `db.bookkeeping()`), it works in that one, and its audit events land in
+    it too unless a `recorder` is given."""
+    if session is None:
+        session, recorder = db.session(), recorder or record_event
     return UnitOfWork(
-        session=db.session(),
+        session=session,
         now=now(),
         actor=signed_in_user(),
         origin=origin(),
         handlers=current_app.extensions.get("finder.handlers", {}),
-        recorder=record_event,
+        recorder=recorder,
     )
 
 

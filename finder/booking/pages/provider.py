@@ -46,11 +46,10 @@ from finder.domain.products import NotOnLabel
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import BookingRow, HoldRow, SlotRow
-from finder.unit_of_work import UnitOfWork
 from finder.web import limits
 from finder.web.access import PROVIDER, allow, center_or_404, signed_in_actor
-from finder.web.auth import now, origin, signed_in_user
-from finder.web.commands import run
+from finder.web.auth import now
+from finder.web.commands import run, unit_of_work
 from finder.web.ids import record_id
 from finder.web.limits import limiter
 from finder.web.local_times import (
@@ -209,9 +208,8 @@ def book_form(center_id: str) -> tuple[str, int]:
 def _hold(slot_id: int) -> HoldRow:
     """Hold the slot in a short transaction of its own: opening a page is a read request."""
     with db.bookkeeping() as session:
-        uow = UnitOfWork(session=session, now=now(), actor=signed_in_user(), origin=origin())
         return hold_slot(
-            uow,
+            unit_of_work(session),
             signed_in_actor(),
             slot_id,
             centers=current_catalog().centers,
