@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from finder.centers.files import read_network
+from finder.data_files import skip_comments
 from finder.domain.claims import ProductClaim, claims_of
 from finder.domain.errors import InvalidCenterFile
 from tests.conftest import SMALL_CENTERS
@@ -60,6 +61,19 @@ def test_a_bad_claim_names_its_line_and_field(tmp_path, line, problem):
     with pytest.raises(InvalidCenterFile) as caught:
         read_network(network(tmp_path, line + "\n"), None, PRODUCTS)
     assert caught.value.problems[0].startswith(f"claims line 2: {problem}:")
+
+
+def test_comment_lines_naming_the_sources_are_skipped_and_lines_keep_their_numbers(tmp_path):
+    centers = network(tmp_path, "")
+    claims = tmp_path / "center_claims.csv"
+    good = f"chop-philadelphia,kymriah,published,{PAGE},2026-11-30\n"
+    claims.write_text(f"# Sources: {PAGE}\n" + HEADER + good)
+    chop = next(c for c in read_network(centers, None, PRODUCTS) if c.id == "chop-philadelphia")
+    assert chop.claims == (ProductClaim("kymriah", "published", PAGE, date(2026, 11, 30)),)
+    claims.write_text(f"# Sources: {PAGE}\n" + HEADER + good.replace("kymriah", "nope"))
+    with pytest.raises(InvalidCenterFile) as caught:
+        read_network(centers, None, PRODUCTS)
+    assert caught.value.problems[0].startswith("claims line 3: product:")
 
 
 def test_a_claim_listed_twice_is_refused(tmp_path):
@@ -116,6 +130,7 @@ def test_the_shipped_claims_file_names_known_centers_with_a_source():
     data = PROJECT_ROOT / "data"
     centers = read_network(data / "centers.csv", None, PRODUCTS)
     with (data / "center_claims.csv").open(newline="") as handle:
+        skip_comments(handle)
         rows = list(csv.DictReader(handle))
     assert rows
     by_id = {center.id: center for center in centers}

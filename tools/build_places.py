@@ -45,7 +45,7 @@ def main() -> None:
     totals: dict[tuple[str, str], int] = defaultdict(int)
     best: dict[tuple[str, str], tuple[int, float, float]] = {}
     with (ROOT / "data" / "zcta" / "zcta_population.csv").open(newline="") as file:
-        for row in csv.DictReader(file):
+        for row in csv.DictReader(line for line in file if not line.startswith("#")):
             place = city_of.get(row["zcta"])
             if place is None:
                 continue

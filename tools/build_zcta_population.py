@@ -134,6 +134,13 @@ CENSUS_API = (
     "https://api.census.gov/data/2020/dec/dhc?get=P1_001N&for=zip%20code%20tabulation%20area:"
 )
 CHECKED_ON = "2026-12-06"
+# The file's first line: where the figures come from (each row also names its own answer).
+SOURCES_LINE = (
+    "# U.S. Census Bureau: 2020 population (DHC table P1, "
+    "https://data.census.gov/table/DECENNIALDHC2020.P1) at the 2025 Gazetteer ZCTA internal points "
+    "(https://www.census.gov/geographies/reference-files/time-series/geo/gazetteer-files.html); "
+    "every row names its own API answer (source); see data/zcta/SOURCE.md"
+)
 
 
 def sha256(path: Path) -> str:
@@ -241,6 +248,7 @@ def main() -> None:
 
     out = args.out / "zcta_population.csv"
     with out.open("w", newline="") as f:
+        f.write(SOURCES_LINE + "\n")
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["zcta", "lat", "lon", "population", "state", "source", "checked_on"])
         for zcta in sorted(points):

@@ -5,6 +5,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from finder.data_files import skip_comments
 from finder.domain.centers import CENTER_FIELDS, Center, parse_centers
 from finder.domain.claims import CLAIM_FIELDS, ProductClaim, claims_of, parse_claims
 from finder.domain.errors import InvalidCenterFile
@@ -52,23 +53,28 @@ def _with_claims(center: Center, listed: list[ProductClaim], catalog: ProductCat
 def _rows(path: Path, fields: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
+            skipped = skip_comments(handle)
             reader = csv.DictReader(handle, strict=True)
             missing = [name for name in fields if name not in (reader.fieldnames or ())]
             if missing:
-                raise InvalidCenterFile([f"line 1: header: missing column(s) {', '.join(missing)}"])
-            return _numbered(reader)
+                raise InvalidCenterFile(
+                    [f"line {skipped + 1}: header: missing column(s) {', '.join(missing)}"]
+                )
+            return _numbered(reader, skipped)
     except FileNotFoundError:
         raise InvalidCenterFile([f"{path}: no such file"]) from None
     except UnicodeDecodeError:
         raise InvalidCenterFile([f"{path}: not UTF-8 text"]) from None
     except csv.Error as error:
-        raise InvalidCenterFile([f"line {reader.line_num}: {error}"]) from None
+        raise InvalidCenterFile([f"line {skipped + reader.line_num}: {error}"]) from None
 
 
-def _numbered(reader: "csv.DictReader[str]") -> list[tuple[int, dict[str, str]]]:
+def _numbered(reader: "csv.DictReader[str]", skipped: int) -> list[tuple[int, dict[str, str]]]:
+    """The rows with their line numbers in the file (after `skipped` comment lines)."""
     rows = []
     for row in reader:
+        line = skipped + reader.line_num
         if None in row:
-            raise InvalidCenterFile([f"line {reader.line_num}: more fields than the header"])
-        rows.append((reader.line_num, row))
+            raise InvalidCenterFile([f"line {line}: more fields than the header"])
+        rows.append((line, row))
     return rows

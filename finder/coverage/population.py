@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from finder.data_files import skip_comments
 from finder.domain.road_network import land_masses
 
 SOURCE = {
@@ -68,6 +69,7 @@ def read_population(path: Path) -> Population:
     rows: list[tuple[str, float, float, int, str]] = []
     missing: list[tuple[str, str]] = []
     with path.open(newline="", encoding="utf-8") as handle:
+        skip_comments(handle)
         for item in csv.DictReader(handle):
             if not item["population"]:
                 missing.append((item["zcta"], item["state"]))

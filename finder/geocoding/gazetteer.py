@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import zipcodes
 
+from finder.data_files import skip_comments
 from finder.geocoding.names import key_of
 from finder.geocoding.regions import STATE_NAMES
 
@@ -145,6 +146,7 @@ def read_zip_points(
         if not path.exists():
             continue
         with path.open(newline="", encoding="utf-8") as handle:
+            skip_comments(handle)
             for row in csv.DictReader(handle):
                 code = row.get("zcta") or row["zip"]
                 points[code] = (float(row["lat"]), float(row["lon"]), source)  # type: ignore[assignment]

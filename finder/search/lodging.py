@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from finder.data_files import skip_comments
+
 
 @dataclass(frozen=True)
 class Lodging:
@@ -40,6 +42,7 @@ def lodging_rows(data_dir: Path) -> tuple[Lodging, ...]:
     if not path.exists():
         return ()
     with path.open(newline="", encoding="utf-8") as file:
+        skip_comments(file)
         return tuple(Lodging(**row) for row in csv.DictReader(file) if row.get("source"))
 
 
@@ -49,6 +52,7 @@ def support_programs(data_dir: Path) -> tuple[SupportProgram, ...]:
     if not path.exists():
         return ()
     with path.open(newline="", encoding="utf-8") as file:
+        skip_comments(file)
         return tuple(
             SupportProgram(**{**row, "products": tuple(row["products"].split(";"))})  # type: ignore[arg-type]
             for row in csv.DictReader(file)
