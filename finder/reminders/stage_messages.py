@@ -97,14 +97,23 @@ def compose_stage_change(
             "footer": gettext(
                 "The patient is named here by initials only, as email is not a secure channel."
             ),
-            "automatic": gettext("This message was sent automatically; replies are not read."),
         }
-        text = render_template("mail/stage_changed.txt", **context)
-        html = render_template("mail/stage_changed.html", **context)
+        return one_link_mail(reminder, provider.email, context, sender, public_url)
+
+
+def one_link_mail(
+    reminder: ReminderRow, to: str, context: dict[str, str], sender: str, public_url: str
+) -> Mail:
+    """A short notice with one link, in the stage-change frame (waitlist offers use it too);
+    rendered in the locale in force."""
+    context = {
+        **context,
+        "automatic": gettext("This message was sent automatically; replies are not read."),
+    }
     return Mail(
-        to=provider.email,
+        to=to,
         subject=context["subject"],
-        text=text,
-        html=html,
+        text=render_template("mail/stage_changed.txt", **context),
+        html=render_template("mail/stage_changed.html", **context),
         message_id=message_id(reminder.id, sender, public_url),
     )

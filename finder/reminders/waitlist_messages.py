@@ -8,7 +8,6 @@ PUBLIC_URL to the booking page for that slot, which uses the provider's live hol
 
 from datetime import datetime
 
-from flask import render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
@@ -17,8 +16,9 @@ from finder.domain.reminders import PROVIDER
 from finder.domain.zones import same_clock, valid_zone
 from finder.mail import Mail
 from finder.public_url import public_link
-from finder.reminders.messages import LOCALE, message_id, reader_for
+from finder.reminders.messages import LOCALE, reader_for
 from finder.reminders.outbox import queued
+from finder.reminders.stage_messages import one_link_mail
 from finder.storage.models import (
     ReminderRow,
     SlotRow,
@@ -103,14 +103,5 @@ def compose_offer(
             "footer": gettext(
                 "The request is named by your reference only, as email is not a secure channel."
             ),
-            "automatic": gettext("This message was sent automatically; replies are not read."),
         }
-        text = render_template("mail/stage_changed.txt", **context)
-        html = render_template("mail/stage_changed.html", **context)
-    return Mail(
-        to=provider.email,
-        subject=context["subject"],
-        text=text,
-        html=html,
-        message_id=message_id(reminder.id, sender, public_url),
-    )
+        return one_link_mail(reminder, provider.email, context, sender, public_url)
