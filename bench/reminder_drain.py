@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,12 +42,8 @@ from sqlalchemy.orm import Session
 from bench.figures import Figure, speed_up
 from bench.smtp_sink import SinkProcess
 from finder.app import create_app
-from finder.booking.bookings import book
-from finder.booking.calendar import free_slots, save_availability
 from finder.centers.use_cases import load_centers_file
-from finder.domain.availability import parse_availability
-from finder.domain.bookings import BookingRequest, Patient
-from finder.extensions import catalog_cache, current_catalog
+from finder.extensions import catalog_cache
 from finder.mail import Mail, MailNotSent
 from finder.reminders.dispatch import Dispatcher, Drained
 from finder.reminders.messages import compose, message_id
@@ -55,24 +51,13 @@ from finder.reminders.scheduler import build
 from finder.storage import db
 from finder.storage.migrate import upgrade
 from finder.storage.models import BookingRow, ReminderRow, UserRow
-from tests.accounts import CENTER_X, add_account
 from tests.conftest import SMALL_CENTERS
 from tests.live_server import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.scheduler_process import one_booking
 
 MAIL_FROM = "Finder <reminders@finder.test>"
 WORKERS = 4
 FAST = f"REMINDER_WORKERS={WORKERS}"
-ALL_DAY = {
-    "weekly": [
-        {"day": day, "start": "00:00", "end": "23:00"}
-        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    ],
-    "slot_minutes": 60,
-    "buffer_minutes": 0,
-    "capacity": 50,
-    "min_notice_hours": 1,
-    "horizon_days": 5,
-}
 
 
 @dataclass
@@ -204,32 +189,6 @@ def make_app(database_url: str, smtp: SinkProcess, workdir: Path) -> Flask:
     with app.app_context():
         load_centers_file(SMALL_CENTERS, catalog_cache().products)
     return app
-
-
-def one_booking(app: Flask) -> tuple[int, int]:
-    """A provider's consultation three days ahead, without its own reminders: (booking, slot)."""
-    now = datetime.now(UTC)
-    provider = add_account(app, "provider_a", role="provider", practice="Cape Cod Oncology")
-    with app.app_context():
-        catalog = current_catalog()
-        center = catalog.centers.get(CENTER_X)
-        with db.transaction() as session:
-            hours = parse_availability(ALL_DAY, timezone=center.timezone)
-            save_availability(session, center, hours, now=now, by=None)
-            ahead = (now + timedelta(days=3)).date()
-            slot = free_slots(session, center, first_day=ahead, last_day=ahead, now=now)[0]
-            booking = book(
-                session,
-                BookingRequest(
-                    slot_id=slot.id,
-                    patient=Patient(name="Alex Doe", birth_date=datetime(1960, 5, 1).date()),
-                    indication="LBCL", product="yescarta", notes="",
-                ),
-                provider_id=provider.id, centers=catalog.centers, products=catalog.products,
-                now=now,
-            ).booking  # fmt: skip
-            session.execute(delete(ReminderRow).where(ReminderRow.booking_id == booking.id))
-            return booking.id, booking.slot_id
 
 
 def queue_burst(app: Flask, booking: tuple[int, int], count: int) -> dict[str, datetime]:

@@ -35,9 +35,9 @@ ALL_DAY = {
 }
 
 
-@pytest.fixture
-def outbox(app, smtp_server):
-    """A booking three days ahead, and a way to queue any number of messages due now."""
+def one_booking(app) -> tuple[int, int]:
+    """A provider's consultation three days ahead, without its own reminders: (booking, slot).
+    (The reminder bench starts from it too.)"""
     now = datetime.now(UTC)
     with app.app_context():
         provider = add_account(app, "provider_a", role="provider", practice="Cape Cod Oncology")
@@ -59,13 +59,20 @@ def outbox(app, smtp_server):
                 now=now,
             ).booking  # fmt: skip
             session.execute(ReminderRow.__table__.delete())
+            return booking.id, booking.slot_id
+
+
+@pytest.fixture
+def outbox(app, smtp_server):
+    """A booking three days ahead, and a way to queue any number of messages due now."""
+    booking_id, slot_id = one_booking(app)
 
     def queue(count: int) -> list[int]:
         due = datetime.now(UTC) - timedelta(seconds=1)
         rows = [
             {
-                "booking_id": booking.id, "kind": "reminder", "recipient": "provider",
-                "hours_before": 72, "slot_id": booking.slot_id, "due_at": due,
+                "booking_id": booking_id, "kind": "reminder", "recipient": "provider",
+                "hours_before": 72, "slot_id": slot_id, "due_at": due,
                 "next_attempt_at": due, "status": "pending", "detail": "", "attempts": 0,
                 "claimed_by": "", "created_at": due,
             }
