@@ -339,27 +339,13 @@ class ComposeCache:
         center: Center,
         provider: UserRow,
         *,
+        key: tuple[object, ...],
         sender: str,
         public_url: str,
         now: datetime,
         setting: UserSettingRow | None = None,
-        key: tuple[object, ...] | None = None,
     ) -> Mail:
-        """As `compose`, from what was composed before for the same content when it can;
-        `key` names that content (by default, the fields `compose` reads)."""
-        if key is None:
-            slot = booking.slot
-            chosen = (setting.language, setting.hour_cycle, setting.timezone) if setting else None
-            key = (
-                reminder.kind, reminder.recipient, booking.id, booking.uid, booking.sequence,
-                booking.status, booking.status_reason, booking.patient_name,
-                booking.patient_email, booking.provider_timezone, booking.patient_timezone,
-                booking.language, slot.start_at, slot.end_at,
-                center, provider.id, provider.name, provider.email, chosen, sender, public_url,
-            )  # fmt: skip
-        found = self.find(key, reminder.id, sender, public_url)
-        if found is not None:
-            return found
+        """As `compose`, and kept under `key` (everything the message is made of) for `find`."""
         mail = compose(
             reminder, booking, center, provider,
             sender=sender, public_url=public_url, now=now, setting=setting,
