@@ -125,3 +125,23 @@ def axe_violations(page) -> list[dict]:
     return [
         {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
     ]
+
+
+def only_local(page) -> list[str]:
+    """What a page asked of any host but 127.0.0.1 (nothing, for a page that works offline)."""
+    return [url for url in page.requested if urlsplit(url).hostname not in ("127.0.0.1",)]
+
+
+@pytest.fixture
+def new_page(page_factory):
+    """page_factory's pages; after the test, none of them asked any host but 127.0.0.1."""
+    pages = []
+
+    def make(**options):
+        page = page_factory(**options)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        assert only_local(page) == [], "a request left 127.0.0.1"

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.accounts import CENTER_X, PASSWORD, Account, add_account
 from tests.browser import axe_violations, screenshot
-from tests.test_search_page_browser import listed_ids, only_local, wait_for_map
+from tests.test_search_page_browser import listed_ids, wait_for_map
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
 WRONG = "The email or password is not correct."
@@ -38,21 +38,6 @@ def people(live_app: Flask) -> dict[str, Account]:
         "staff": add_account(live_app, "browser_staff", role="staff", centers=[CENTER_X]),
         "admin": add_account(live_app, "browser_admin", role="admin", name="Ada Admin"),
     }
-
-
-@pytest.fixture
-def new_page(page_factory):
-    """page_factory's pages; after the test, none of them asked any host but 127.0.0.1."""
-    pages = []
-
-    def make(**options):
-        page = page_factory(**options)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        assert only_local(page) == [], "a request left 127.0.0.1"
 
 
 def sign_in(page, base: str, account: Account) -> None:

@@ -18,7 +18,6 @@ from finder.storage import db
 from tests.accounts import Account, add_account
 from tests.browser import axe_violations, screenshot
 from tests.test_account_browser import PHONE, focused, sign_in, tab_to
-from tests.test_search_page_browser import only_local
 
 # A Boston center of its own: the staff calendar tests change CENTER_X's hours.
 CENTER = "mgh-boston"
@@ -48,21 +47,6 @@ def provider(live_app: Flask) -> Account:
     return add_account(
         live_app, "booking_provider", role="provider", name="Priya Referrer", practice="Cape Ann"
     )
-
-
-@pytest.fixture
-def new_page(page_factory):
-    """page_factory's pages; after the test, none of them asked any host but 127.0.0.1."""
-    pages = []
-
-    def make(**options):
-        page = page_factory(**options)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        assert only_local(page) == [], "a request left 127.0.0.1"
 
 
 def open_booking_page(page, base: str) -> None:

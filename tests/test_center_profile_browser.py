@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from tests.accounts import PASSWORD, Account, add_account
 from tests.browser import axe_violations, screenshot
-from tests.test_search_page_browser import only_local
 
 CENTER = "penn-abramson-philadelphia"
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -20,20 +19,6 @@ def people(live_app: Flask) -> dict[str, Account]:
         "staff": add_account(live_app, "profile_staff", role="staff", centers=[CENTER]),
         "admin": add_account(live_app, "profile_admin", role="admin"),
     }
-
-
-@pytest.fixture
-def new_page(page_factory):
-    pages = []
-
-    def make(**options):
-        page = page_factory(**options)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        assert only_local(page) == [], "a request left 127.0.0.1"
 
 
 def sign_in(page, base: str, account: Account) -> None:

@@ -14,12 +14,9 @@ from finder.domain.availability import parse_availability
 from finder.extensions import current_catalog
 from finder.storage import db
 from finder.storage.models import UserSettingRow
-from tests import test_workflow_browser as flow
 from tests.accounts import Account, add_account
 from tests.browser import axe_violations, screenshot
 from tests.test_workflow_browser import DESKTOP, SCREENS, sign_in_by_keyboard, tab_until
-
-new_page = flow.new_page  # the fixture
 
 CENTER = "emory-winship-atlanta"
 

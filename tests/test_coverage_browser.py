@@ -5,9 +5,8 @@ import pytest
 from flask import Flask
 
 from tests.accounts import Account, add_account
-from tests.browser import axe_violations, screenshot
+from tests.browser import axe_violations, only_local, screenshot
 from tests.test_account_browser import focused, sign_in, tab_to
-from tests.test_search_page_browser import only_local
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from tests.accounts import Account, add_account
 from tests.browser import axe_violations, screenshot
 from tests.test_account_browser import PHONE, sign_in
 from tests.test_outcomes import book_this_month
-from tests.test_referral_browser import DESKTOP, new_page, no_sideways_scroll  # noqa: F401
+from tests.test_referral_browser import DESKTOP, no_sideways_scroll
 
 # No other browser test books at Yale: its months hold only the bookings made here.
 CENTER = "yale-smilow-new-haven"
@@ -33,7 +33,7 @@ def staff(live_app: Flask, booked: None, request: pytest.FixtureRequest) -> Acco
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_the_outcomes_table_is_accessible_and_fits_the_screen(
-    new_page,  # noqa: F811
+    new_page,
     live_server,
     staff,
     screen,
@@ -53,7 +53,7 @@ def test_the_outcomes_table_is_accessible_and_fits_the_screen(
         screenshot(page, "phone-referrals-outcomes")
 
 
-def test_the_keyboard_reaches_the_outcomes_table_to_scroll_it(new_page, live_server, staff):  # noqa: F811
+def test_the_keyboard_reaches_the_outcomes_table_to_scroll_it(new_page, live_server, staff):
     page = new_page(**{**PHONE, "locale": "en-US"})
     sign_in(page, live_server, staff)
     page.goto(live_server + PAGE)
@@ -67,7 +67,7 @@ def test_the_keyboard_reaches_the_outcomes_table_to_scroll_it(new_page, live_ser
     assert axe_violations(page) == []
 
 
-def test_the_outcomes_table_in_spanish_is_accessible(new_page, live_server, staff):  # noqa: F811
+def test_the_outcomes_table_in_spanish_is_accessible(new_page, live_server, staff):
     page = new_page(**SCREENS["phone"])
     sign_in(page, live_server, staff)
     page.goto(live_server + PAGE + "?lang=es")

@@ -3,8 +3,8 @@ spread markers, the date line, the center page and its print view, a phone, Span
 
 import pytest
 
-from tests.browser import axe_violations, screenshot
-from tests.test_search_page_browser import only_local, search
+from tests.browser import axe_violations, only_local, screenshot
+from tests.test_search_page_browser import search
 
 
 def markers(page) -> list[dict]:

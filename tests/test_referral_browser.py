@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from tests.accounts import Account, add_account
 from tests.browser import axe_violations, screenshot
 from tests.test_account_browser import PHONE, focused, sign_in, tab_to
-from tests.test_search_page_browser import only_local
 
 # Dana-Farber: the other browser tests book no consultation there, so its referrals are ours.
 CENTER = "dana-farber-boston"
@@ -42,21 +41,6 @@ def people(live_app: Flask) -> dict[str, Account]:
             live_app, "referral_staff", role="staff", name="Cora Coordinator", centers=[CENTER]
         ),
     }  # fmt: skip
-
-
-@pytest.fixture
-def new_page(page_factory):
-    """page_factory's pages; after the test, none of them asked any host but 127.0.0.1."""
-    pages = []
-
-    def make(**options):
-        page = page_factory(**options)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        assert only_local(page) == [], "a request left 127.0.0.1"
 
 
 def no_sideways_scroll(page) -> None:

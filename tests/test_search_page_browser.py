@@ -1,11 +1,9 @@
 """The search page in a real headless Chromium: search, list order, map, privacy, axe-core."""
 
-from urllib.parse import urlsplit
-
 import pytest
 import requests
 
-from tests.browser import axe_violations, screenshot
+from tests.browser import axe_violations, only_local, screenshot
 
 PLACES = {
     "zip": "02115",
@@ -46,10 +44,6 @@ def wait_for_map(page, centers: int) -> None:
     )
     page.wait_for_selector("path.stay-zone", state="attached")
     page.wait_for_selector("path.patient-location", state="attached")
-
-
-def only_local(page) -> list[str]:
-    return [url for url in page.requested if urlsplit(url).hostname not in ("127.0.0.1",)]
 
 
 @pytest.mark.parametrize("kind", list(PLACES))

@@ -17,7 +17,6 @@ from finder.storage import db
 from tests.accounts import CENTER_X, PASSWORD, Account, add_account
 from tests.bookings import book
 from tests.browser import axe_violations, screenshot
-from tests.test_search_page_browser import only_local
 
 # A second Eastern center for the pages that need bookings, so the keyboard test starts clean.
 CENTER_B = "msk-new-york"
@@ -93,18 +92,9 @@ def _slot(session, center, day: date, hour: int):
 
 
 @pytest.fixture
-def new_page(page_factory):
-    """Pages that, after the test, asked no host but 127.0.0.1."""
-    pages = []
-
-    def make(**options):
-        page = page_factory(locale="en-US", **options)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        assert only_local(page) == [], "a request left 127.0.0.1"
+def new_page(new_page):
+    """The plugin's pages (none may ask a host but 127.0.0.1), in American English."""
+    return lambda **options: new_page(locale="en-US", **options)
 
 
 def sign_in(page, base: str, account: Account) -> None:

@@ -17,7 +17,6 @@ from finder.storage import db
 from tests.accounts import PASSWORD, Account, add_account
 from tests.browser import axe_violations, screenshot
 from tests.test_account_browser import PHONE, focused
-from tests.test_search_page_browser import only_local
 
 CENTER = "emory-winship-atlanta"  # no other browser test uses it
 OTHER = "duke-durham"
@@ -53,20 +52,6 @@ def people(live_app: Flask) -> dict[str, Account]:
             live_app, "flow_staff", role="staff", name="Sam Scheduler", centers=[OTHER, CENTER]
         ),
     }
-
-
-@pytest.fixture
-def new_page(page_factory):
-    pages = []
-
-    def make(**options):
-        page = page_factory(**options)
-        pages.append(page)
-        return page
-
-    yield make
-    for page in pages:
-        assert only_local(page) == [], "a request left 127.0.0.1"
 
 
 def sign_in_by_keyboard(page, base: str, account: Account) -> None:
